@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+// maskgit-rpc: a MaskGIT image-editing backend that speaks line-delimited JSON-RPC 2.0 on stdio.
+// Module map and allowed imports: Docs/Modules.md.
+import PackageDescription
+
+let package = Package(
+    name: "maskgit-rpc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "maskgit-cli", targets: ["maskgit-cli"]),
+        .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages named as providers; see scripts/setup)
+
+        // OpenBLAS through its CBLAS header. Only Tensors/BLAS.swift imports it.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // libpng 1.6. Only ImageCodecs imports it.
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        // libwebp (decode + encode). Only ImageCodecs imports it.
+        .systemLibrary(
+            name: "CWebP",
+            pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"])]
+        ),
+
+        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
+        .target(
+            name: "ImageCodecs",
+            dependencies: [
+                "CPNG",
+                "CWebP",
+            ]
+        ),
+
+        // MARK: Tensors: Float tensor value, BLAS-backed kernels and their naive twins
+        .target(
+            name: "Tensors",
+            dependencies: [
+                "CBLAS",
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        .executableTarget(
+            name: "maskgit-cli",
+            dependencies: [
+                "ImageCodecs",
+                "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "ImageCodecsTests",
+            dependencies: [
+                "ImageCodecs",
+            ]
+        ),
+        .testTarget(
+            name: "TensorsTests",
+            dependencies: [
+                "Tensors",
+            ]
+        ),
+    ]
+)
