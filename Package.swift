@@ -54,6 +54,22 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 
+        // MARK: Checkpoints: Flax msgpack and safetensors readers, strict weight store
+        .target(
+            name: "Checkpoints",
+            dependencies: [
+                "Tensors",
+            ]
+        ),
+
+        // MARK: Editing: token grids, mask schedules, parallel decoder, the edits (against protocols)
+        .target(
+            name: "Editing",
+            dependencies: [
+                "ImageCodecs",
+            ]
+        ),
+
         // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
         .executableTarget(
             name: "maskgit-cli",
@@ -75,6 +91,18 @@ let package = Package(
             name: "TensorsTests",
             dependencies: [
                 "Tensors",
+            ]
+        ),
+        .testTarget(
+            name: "CheckpointsTests",
+            dependencies: [
+                "Checkpoints",
+            ]
+        ),
+        .testTarget(
+            name: "EditingTests",
+            dependencies: [
+                "Editing",
             ]
         ),
     ]

@@ -1,0 +1,1 @@
+// Checkpoints: see Docs/Modules.md. (Module under construction.)

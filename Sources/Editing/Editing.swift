@@ -1,0 +1,1 @@
+// Editing: see Docs/Modules.md. (Module under construction.)
