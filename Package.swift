@@ -70,6 +70,11 @@ let package = Package(
             ]
         ),
 
+        // MARK: JSONRPC: JSON values with verbatim numbers, line framing, JSON-RPC 2.0 envelopes
+        .target(
+            name: "JSONRPC"
+        ),
+
         // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
         .executableTarget(
             name: "maskgit-cli",
@@ -97,6 +102,12 @@ let package = Package(
             name: "CheckpointsTests",
             dependencies: [
                 "Checkpoints",
+            ]
+        ),
+        .testTarget(
+            name: "JSONRPCTests",
+            dependencies: [
+                "JSONRPC",
             ]
         ),
         .testTarget(
