@@ -75,6 +75,14 @@ let package = Package(
             name: "JSONRPC"
         ),
 
+        // MARK: RPCServer: method dispatch, queue, cancellation, progress, lifecycle, methods
+        .target(
+            name: "RPCServer",
+            dependencies: [
+                "JSONRPC",
+            ]
+        ),
+
         // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
         .executableTarget(
             name: "maskgit-cli",
@@ -108,6 +116,12 @@ let package = Package(
             name: "JSONRPCTests",
             dependencies: [
                 "JSONRPC",
+            ]
+        ),
+        .testTarget(
+            name: "RPCServerTests",
+            dependencies: [
+                "RPCServer",
             ]
         ),
         .testTarget(

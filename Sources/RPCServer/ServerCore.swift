@@ -1,0 +1,367 @@
+// ServerCore: JSON-RPC 2.0 dispatch over framed lines, independent of the transport.
+//
+// Threads: the transport's reading thread calls `receive`; cheap methods (ping, session info,
+// cancels) are answered right there, so they are served while an edit runs. Everything else goes
+// to one worker thread that runs jobs in arrival order. All output goes through `output`, which
+// the transport serializes; progress for a request is always written before its response because
+// both are written by the thread that runs it.
+
+import Foundation
+import JSONRPC
+import Synchronization
+
+/// Limits and switches of one server.
+public struct ServerOptions: Sendable {
+    /// Longest accepted input line in bytes.
+    public var maxLineBytes = 64 * 1024 * 1024
+    /// Most requests waiting behind the running one.
+    public var maxQueuedJobs = 64
+    /// When true, requests before `initialize` get -32002 (LSP behaviour); by default they
+    /// implicitly initialize, so shell one-liners work.
+    public var strictLifecycle = false
+
+    public init() {}
+}
+
+/// The dispatcher. Create it with the methods to serve and an output sink.
+public final class ServerCore: Sendable {
+    /// Lifecycle phases.
+    public enum Phase: Sendable, Equatable { case running, shutDown, exited(code: Int32) }
+
+    private struct Item: Sendable {
+        let request: Request
+        let flag: CancellationFlag
+    }
+
+    /// A unit of queued work: a single request or a whole batch (answered as one array).
+    private final class Job: Sendable {
+        let items: [Item]
+        let isBatch: Bool
+        /// Responses produced immediately for invalid batch items, in batch order positions.
+        let preset: [Int: JSONValue]
+        init(items: [Item], isBatch: Bool, preset: [Int: JSONValue]) {
+            self.items = items
+            self.isBatch = isBatch
+            self.preset = preset
+        }
+    }
+
+    private struct State {
+        var queue: [Job] = []
+        var running: Job?
+        var phase: Phase = .running
+        var initialized = false
+        var closed = false
+    }
+
+    static let workerName = "maskgit-rpc worker"
+    public let options: ServerOptions
+    private let methods: [String: any RPCMethod]
+    private let output: @Sendable (JSONValue) -> Void
+    /// Guards the queue, the running job and the lifecycle phase.
+    private let state = Mutex(State())
+    /// Wakes the worker when work arrives and waiters when it drains.
+    private let signal = NSCondition()
+    private let workerDone = DispatchSemaphore(value: 0)
+
+    public init(methods: [any RPCMethod], options: ServerOptions = ServerOptions(),
+                output: @escaping @Sendable (JSONValue) -> Void) {
+        var table: [String: any RPCMethod] = [:]
+        for method in methods { table[method.name] = method }
+        self.methods = table
+        self.options = options
+        self.output = output
+        let worker = Thread { [self] in self.workerLoop() }
+        worker.name = ServerCore.workerName
+        worker.stackSize = 8 << 20
+        worker.start()
+    }
+
+    /// The names of the methods served, including the built-in lifecycle and cancel methods.
+    public var methodNames: Set<String> {
+        Set(methods.keys).union(["shutdown", "exit", "initialized", "$/cancelRequest", "notifications/cancelled"])
+    }
+
+    public var phase: Phase { state.withLock { $0.phase } }
+
+    // MARK: Input
+
+    /// Handles one framed line from the transport.
+    public func receive(_ frame: LineFramer.Frame) {
+        switch frame {
+        case .oversized(let count):
+            output(Outgoing.error(id: nil, ServerError.make(ServerError.limitExceeded,
+                "Message of \(count) bytes exceeds the line limit of \(options.maxLineBytes) bytes",
+                details: ["limit": .int(options.maxLineBytes), "got": .int(count), "field": .string("line")])))
+        case .line(let bytes):
+            receive(IncomingMessage.decode(bytes))
+        }
+    }
+
+    func receive(_ message: IncomingMessage) {
+        switch message {
+        case .unusable(let error):
+            output(Outgoing.error(id: nil, error))
+        case .single(.invalid(let id, let error)):
+            output(Outgoing.error(id: id, error))
+        case .single(.request(let request)):
+            dispatch(request)
+        case .batch(let items):
+            dispatchBatch(items)
+        }
+    }
+
+    private func dispatch(_ request: Request) {
+        if let reply = handleControl(request) {
+            if let reply, let id = request.id { output(reply(id)) }
+            return
+        }
+        if let refusal = admissionError(for: request) {
+            if let id = request.id { output(Outgoing.error(id: id, refusal)) }
+            return
+        }
+        guard let method = methods[request.method] else {
+            if let id = request.id {
+                output(Outgoing.error(id: id, RPCError(code: StandardErrorCode.methodNotFound,
+                    message: "Method not found: \(request.method)",
+                    data: .object(["reason": .string("method_not_found"), "method": .string(request.method)]))))
+            }
+            return
+        }
+        let item = Item(request: request, flag: CancellationFlag())
+        if method.runsImmediately {
+            if let response = run(item, method: method) { output(response) }
+            return
+        }
+        enqueue(Job(items: [item], isBatch: false, preset: [:]), id: request.id)
+    }
+
+    private func dispatchBatch(_ items: [IncomingItem]) {
+        var work: [Item] = []
+        var preset: [Int: JSONValue] = [:]
+        for (position, item) in items.enumerated() {
+            switch item {
+            case .invalid(let id, let error):
+                preset[position] = Outgoing.error(id: id, error)
+                work.append(Item(request: Request(id: nil, method: ""), flag: CancellationFlag()))
+            case .request(let request):
+                work.append(Item(request: request, flag: CancellationFlag()))
+            }
+        }
+        enqueue(Job(items: work, isBatch: true, preset: preset), id: nil)
+    }
+
+    /// Built-in methods. Returns nil when `request` is not one of them; otherwise a reply
+    /// builder (nil when nothing is to be sent).
+    private func handleControl(_ request: Request) -> (((RequestID) -> JSONValue)?)? {
+        switch request.method {
+        case "$/cancelRequest", "notifications/cancelled":
+            let params = request.params?.objectValue
+            let target = params?["id"] ?? params?["requestId"]
+            if let target, let id = RequestIDValue(target) { cancel(id) }
+            // A cancel sent as a request (with an id) is answered, so the client is not left waiting.
+            return { id in Outgoing.result(id: id, .null) }
+        case "initialized":
+            return .some(nil)
+        case "shutdown":
+            state.withLock { if $0.phase == .running { $0.phase = .shutDown } }
+            return { id in Outgoing.result(id: id, .null) }
+        case "exit":
+            let code: Int32 = state.withLock { $0.phase == .shutDown ? 0 : 1 }
+            close(exitCode: code)
+            return .some(nil)
+        default:
+            return nil
+        }
+    }
+
+    /// Lifecycle checks before a method runs.
+    private func admissionError(for request: Request) -> RPCError? {
+        state.withLock { s in
+            if s.phase != .running {
+                return RPCError(code: StandardErrorCode.invalidRequest, message: "Server is shutting down",
+                                data: .object(["reason": .string(ServerError.shuttingDown.reason)]))
+            }
+            if request.method == "initialize" { s.initialized = true; return nil }
+            if !s.initialized {
+                if options.strictLifecycle && request.method != "ping" {
+                    return ServerError.make(ServerError.notInitialized, "Server not initialized: send initialize first")
+                }
+                s.initialized = true
+            }
+            return nil
+        }
+    }
+
+    private func enqueue(_ job: Job, id: RequestID?) {
+        let full = state.withLock { s -> Bool in
+            if s.queue.count >= options.maxQueuedJobs { return true }
+            s.queue.append(job)
+            return false
+        }
+        if full {
+            if let id {
+                output(Outgoing.error(id: id, ServerError.make(ServerError.queueFull,
+                    "Too many queued requests (limit \(options.maxQueuedJobs))", details: ["limit": .int(options.maxQueuedJobs)])))
+            }
+            return
+        }
+        signal.lock()
+        signal.broadcast()
+        signal.unlock()
+    }
+
+    /// Cancels a queued or running request by id. Queued single requests are removed and
+    /// answered at once; running ones stop at their next cancellation check.
+    public func cancel(_ id: RequestID) {
+        let removed: Job? = state.withLock { s in
+            if let index = s.queue.firstIndex(where: { !$0.isBatch && $0.items.first?.request.id == id }) {
+                return s.queue.remove(at: index)
+            }
+            for job in s.queue + [s.running].compactMap({ $0 }) {
+                for item in job.items where item.request.id == id { item.flag.cancel() }
+            }
+            return nil
+        }
+        if let removed, let item = removed.items.first {
+            item.flag.cancel()
+            if let rid = item.request.id {
+                output(Outgoing.error(id: rid, RequestContext.cancelledError(stage: "queued", completedSteps: 0)))
+            }
+        }
+    }
+
+    // MARK: Execution
+
+    /// Runs one request; returns its response (nil for notifications).
+    private func run(_ item: Item, method: any RPCMethod) -> JSONValue? {
+        let request = item.request
+        var progress: ProgressReporter?
+        if let token = request.params?.objectValue?["_meta"]?.objectValue?["progressToken"],
+           token.stringValue != nil || token.intValue != nil, request.id != nil {
+            progress = ProgressReporter(token: token, send: output)
+        }
+        let context = RequestContext(id: request.id, method: request.method, progress: progress, cancellation: item.flag)
+        let result: Result<JSONValue, RPCError>
+        do throws(RPCError) {
+            if item.flag.isCancelled { throw RequestContext.cancelledError(stage: "queued", completedSteps: 0) }
+            let params = try Params(request: request.params)
+            result = .success(try method.handle(params, context: context))
+        } catch {
+            result = .failure(error)
+        }
+        guard let id = request.id else { return nil }
+        switch result {
+        case .success(let value): return Outgoing.result(id: id, value)
+        case .failure(let error): return Outgoing.error(id: id, error)
+        }
+    }
+
+    private func runBatchItem(_ item: Item) -> JSONValue? {
+        let request = item.request
+        if let reply = handleControl(request) {
+            if let reply, let id = request.id { return reply(id) }
+            return nil
+        }
+        if let refusal = admissionError(for: request) {
+            return request.id.map { Outgoing.error(id: $0, refusal) }
+        }
+        guard let method = methods[request.method] else {
+            return request.id.map {
+                Outgoing.error(id: $0, RPCError(code: StandardErrorCode.methodNotFound, message: "Method not found: \(request.method)",
+                                               data: .object(["reason": .string("method_not_found"), "method": .string(request.method)])))
+            }
+        }
+        return run(item, method: method)
+    }
+
+    private func workerLoop() {
+        while true {
+            signal.lock()
+            var next: Job?
+            var stop = false
+            while true {
+                (next, stop) = state.withLock { s -> (Job?, Bool) in
+                    if s.closed { return (nil, true) }
+                    guard !s.queue.isEmpty else { return (nil, false) }
+                    let job = s.queue.removeFirst()
+                    s.running = job
+                    return (job, false)
+                }
+                if next != nil || stop { break }
+                signal.wait()
+            }
+            signal.unlock()
+            if stop { break }
+            guard let job = next else { continue }
+            execute(job)
+            state.withLock { $0.running = nil }
+            signal.lock()
+            signal.broadcast()
+            signal.unlock()
+        }
+        workerDone.signal()
+    }
+
+    private func execute(_ job: Job) {
+        if !job.isBatch, let item = job.items.first {
+            guard let method = methods[item.request.method] else { return }
+            if let response = run(item, method: method) { output(response) }
+            return
+        }
+        var responses: [JSONValue] = []
+        for (position, item) in job.items.enumerated() {
+            if let preset = job.preset[position] {
+                responses.append(preset)
+            } else if let response = runBatchItem(item) {
+                responses.append(response)
+            }
+        }
+        if !responses.isEmpty { output(.array(responses)) }
+    }
+
+    // MARK: Shutdown
+
+    /// Blocks until no job is queued or running (for tests and orderly shutdown).
+    public func waitUntilIdle() {
+        signal.lock()
+        while state.withLock({ !$0.queue.isEmpty || $0.running != nil }) {
+            signal.wait()
+        }
+        signal.unlock()
+    }
+
+    /// Ends the server: queued work is dropped, the running job is cancelled at its next
+    /// check, and the worker thread finishes. Safe to call more than once.
+    public func close(exitCode: Int32 = 0) {
+        let first = state.withLock { s -> Bool in
+            if case .exited = s.phase, s.closed { return false }
+            s.phase = .exited(code: exitCode)
+            s.closed = true
+            s.queue.removeAll()
+            if let running = s.running { running.items.forEach { $0.flag.cancel() } }
+            return true
+        }
+        guard first else { return }
+        signal.lock()
+        signal.broadcast()
+        signal.unlock()
+        // `exit` inside a batch runs on the worker itself, which then stops on its own.
+        if Thread.current.name != ServerCore.workerName { workerDone.wait() }
+    }
+
+    /// The exit code once `exit` or `close` happened.
+    public var exitCode: Int32? {
+        if case .exited(let code) = phase { return code }
+        return nil
+    }
+}
+
+/// A request id from a cancel notification's parameter.
+private func RequestIDValue(_ value: JSONValue) -> RequestID? {
+    switch value {
+    case .string(let s): .string(s)
+    case .number(let n): .number(n)
+    default: nil
+    }
+}
