@@ -31,46 +31,64 @@ extension Ops {
                      "groupNorm: scale \(scale.shape) and bias \(bias.shape) must be [\(c)]")
         guard x.count > 0 else { return x }
         let p = x.count / c, cg = c / groups
+        let groupSize = Double(p * cg)
+        let channelTotals = channelSums(x, rows: p, channels: c, center: nil)           // [C]
+        let means = groupTotals(channelTotals, groups: groups).map { $0 / groupSize }  // [G]
+        let meanOfChannel = (0..<c).map { means[$0 / cg] }                           // [C]
+        let squareTotals = channelSums(x, rows: p, channels: c, center: meanOfChannel) // [C]
+        let variances = groupTotals(squareTotals, groups: groups).map { $0 / groupSize } // [G]
+        // The mean as a float32 pair hi + lo: x − hi is exact for x near the mean, so a mean far
+        // from zero (relative to the spread) costs no digits.
+        let shiftHigh = meanOfChannel.map { Float($0) }                                      // [C]
+        let shiftLow = (0..<c).map { Float(meanOfChannel[$0] - Double(shiftHigh[$0])) }      // [C]
+        let factor = (0..<c).map { j in                                                      // [C]
+            Float(Double(scale.storage[j]) / (variances[j / cg] + Double(epsilon)).squareRoot())
+        }
+        var out = x
+        normalizeRows(&out, rows: p, channels: c, shiftHigh: shiftHigh, shiftLow: shiftLow,
+                      factor: factor, bias: bias.storage)
+        return out
+    }
+
+    /// Per-channel Σ x (center nil) or Σ (x − center[j])² over the rows of x [P, C], in Double,
+    /// one partial row of sums per `Parallel` chunk.
+    private static func channelSums(_ x: Tensor, rows p: Int, channels c: Int, center: [Double]?) -> [Double] {
         let minimumRows = max(1, elementwiseChunk / c)
         let chunks = Parallel.chunkCount(p, minimumChunk: minimumRows)
-        let groupSize = Double(p * cg)
-        var out = x
+        var partial = [Double](repeating: 0, count: chunks * c)  // [chunks, C]
+        let offsets = center ?? [Double](repeating: 0, count: c)
+        let squared = center != nil
         x.storage.withUnsafeBufferPointer { src in
-            // Per-chunk, per-channel partial sums: partial[chunk·C + j].
-            func channelSums(_ term: (Int, Float) -> Double) -> [Double] {
-                var partial = [Double](repeating: 0, count: chunks * c)
+            offsets.withUnsafeBufferPointer { mu in
                 partial.withUnsafeMutableBufferPointer { acc in
-                    Parallel.forEachChunk(p, minimumChunk: minimumRows) { chunk, rows in
+                    Parallel.forEachChunk(p, minimumChunk: minimumRows) { chunk, range in
                         let sums = acc.baseAddress! + chunk * c
-                        for row in rows {
-                            let base = row * c
-                            for j in 0..<c { sums[j] += term(j, src[base + j]) }
+                        for row in range {
+                            let values = src.baseAddress! + row * c
+                            if squared {
+                                for j in 0..<c {
+                                    let d = Double(values[j]) - mu[j]
+                                    sums[j] += d * d
+                                }
+                            } else {
+                                for j in 0..<c { sums[j] += Double(values[j]) }
+                            }
                         }
                     }
                 }
-                var groupSums = [Double](repeating: 0, count: groups)
-                for chunk in 0..<chunks {
-                    for j in 0..<c { groupSums[j / cg] += partial[chunk * c + j] }
-                }
-                return groupSums
             }
-            let means = channelSums { _, v in Double(v) }.map { $0 / groupSize }  // [G]
-            let meanOfChannel = (0..<c).map { means[$0 / cg] }                  // [C]
-            let variances = channelSums { j, v in
-                let d = Double(v) - meanOfChannel[j]
-                return d * d
-            }.map { $0 / groupSize }                                             // [G]
-            // The mean as a float32 pair hi + lo: x − hi is exact for x near the mean, so a mean
-            // far from zero (relative to the spread) costs no digits.
-            let shiftHigh = meanOfChannel.map { Float($0) }                      // [C]
-            let shiftLow = (0..<c).map { Float(meanOfChannel[$0] - Double(shiftHigh[$0])) }  // [C]
-            let factor = (0..<c).map { j in                                      // [C]
-                Float(Double(scale.storage[j]) / (variances[j / cg] + Double(epsilon)).squareRoot())
-            }
-            normalizeRows(&out, rows: p, channels: c, shiftHigh: shiftHigh, shiftLow: shiftLow,
-                          factor: factor, bias: bias.storage)
         }
-        return out
+        var totals = [Double](repeating: 0, count: c)
+        for chunk in 0..<chunks {
+            for j in 0..<c { totals[j] += partial[chunk * c + j] }
+        }
+        return totals
+    }
+
+    /// Sums of consecutive runs of C/G channel totals: [C] → [G].
+    private static func groupTotals(_ channelTotals: [Double], groups: Int) -> [Double] {
+        let cg = channelTotals.count / groups
+        return (0..<groups).map { g in channelTotals[(g * cg)..<((g + 1) * cg)].reduce(0, +) }
     }
 
     /// Layer normalization over the last axis as Flax `nn.LayerNorm`.
