@@ -25,8 +25,10 @@ extension Ops {
     public static func geluInPlace(_ x: inout Tensor, approximation: GELUApproximation = .tanh) {
         switch approximation {
         case .tanh:
-            let k: Float = 0.7978845608028654  // √(2/π)
-            map(&x) { v in 0.5 * v * (1 + Foundation.tanh(k * (v + 0.044715 * v * v * v))) }
+            // 0.5·(1 + tanh(u)) = sigmoid(2u), so the tanh form is x / (1 + exp(−2u)): the same
+            // function, one exp instead of a (slower) tanh, and no cancellation in 1 + tanh.
+            let k: Float = 2 * 0.7978845608028654  // 2·√(2/π)
+            map(&x) { v in v / (1 + Foundation.exp(-k * (v + 0.044715 * v * v * v))) }
         case .exact:
             let r: Float = 0.7071067811865476  // 1/√2
             map(&x) { v in 0.5 * v * (1 + Foundation.erf(v * r)) }
