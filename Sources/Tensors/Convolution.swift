@@ -77,10 +77,13 @@ extension Ops {
                               scratchLimitBytes: scratchLimitBytes)
         let h = input.shape[0], w = input.shape[1], ci = input.shape[2]
         let kh = kernel.shape[0], kw = kernel.shape[1], co = kernel.shape[3]
-        var output = Tensor(zeros: [h, w, co])  // [H, W, Co]
+        // [H, W, Co]: the bias row in every pixel (GEMM beta = 1), or unset (beta = 0 overwrites).
+        var output: Tensor
         if let bias {
             precondition(bias.shape == [co], "conv2D: bias \(bias.shape) must be [\(co)]")
-            output = Ops.addBias(output, bias)
+            output = Ops.addBias(Tensor(zeros: [h, w, co]), bias)
+        } else {
+            output = Tensor(uninitialized: [h, w, co])
         }
         guard h > 0, w > 0, co > 0 else { return output }
         let beta: Float = bias == nil ? 0 : 1

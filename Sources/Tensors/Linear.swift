@@ -23,7 +23,7 @@ extension Ops {
         var c: Tensor
         if let bias {
             precondition(bias.shape == [n], "matmul: bias \(bias.shape) must be [\(n)]")
-            c = Tensor(zeros: outShape)
+            c = Tensor(uninitialized: outShape)  // every row set to the bias, then beta = 1
             c.storage.withUnsafeMutableBufferPointer { out in
                 bias.storage.withUnsafeBufferPointer { row in
                     for i in 0..<m {
@@ -32,7 +32,7 @@ extension Ops {
                 }
             }
         } else {
-            c = Tensor(zeros: outShape)
+            c = Tensor(uninitialized: outShape)  // beta = 0 overwrites every element
         }
         gemm(a, b, transposeB: transposeB, m: m, n: n, k: k,
              beta: bias == nil ? 0 : 1, into: &c.storage)
@@ -64,7 +64,7 @@ extension Ops {
         let n = transposeB ? b.shape[1] : b.shape[2]
         let kb = transposeB ? b.shape[2] : b.shape[1]
         precondition(k == kb, "batchedMatmul: contracted extents differ in \(a.shape) and \(b.shape)")
-        var c = Tensor(zeros: [batch, m, n])
+        var c = Tensor(uninitialized: [batch, m, n])  // beta = 0 overwrites every element
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in

@@ -15,7 +15,7 @@ extension Ops {
         precondition(x.rank == 3, "avgPool2x2: need [H, W, C], got \(x.shape)")
         let h = x.shape[0], w = x.shape[1], c = x.shape[2]
         let ho = (h + 1) / 2, wo = (w + 1) / 2
-        var out = Tensor(zeros: [ho, wo, c])  // [Ho, Wo, C]
+        var out = Tensor(uninitialized: [ho, wo, c])  // [Ho, Wo, C], every element written below
         guard out.count > 0 else { return out }
         x.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
@@ -53,7 +53,7 @@ extension Ops {
     public static func upsampleNearest2x(_ x: Tensor) -> Tensor {
         precondition(x.rank == 3, "upsampleNearest2x: need [H, W, C], got \(x.shape)")
         let h = x.shape[0], w = x.shape[1], c = x.shape[2]
-        var out = Tensor(zeros: [2 * h, 2 * w, c])  // [2H, 2W, C]
+        var out = Tensor(uninitialized: [2 * h, 2 * w, c])  // [2H, 2W, C], every element written below
         guard out.count > 0 else { return out }
         x.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
