@@ -39,3 +39,15 @@ public struct Tensor: Sendable, Equatable {
         Tensor(shape: newShape, storage: storage)
     }
 }
+
+extension Tensor {
+    /// A tensor whose storage is left unset, for kernels that overwrite every element before
+    /// anyone reads it (skips a zero fill of the whole output). Float is a trivial type, so the
+    /// unset values are merely arbitrary bits until then.
+    init(uninitialized shape: [Int]) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, storage: [Float](unsafeUninitializedCapacity: count) { _, initialized in
+            initialized = count
+        })
+    }
+}

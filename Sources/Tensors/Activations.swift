@@ -1,0 +1,81 @@
+// Activations: GELU (transformer MLP and MLM head), swish (VQGAN), softmax (attention, sampling).
+//
+// Legend: C the last (contiguous) axis, over which softmax normalises; "..." leading axes.
+// Formulas as jax.nn: gelu(approximate=True) is the default the transformer uses.
+
+import Foundation
+
+/// Which GELU formula to use.
+public enum GELUApproximation: Sendable, Equatable {
+    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), `jax.nn.gelu(x, approximate=True)`.
+    case tanh
+    /// 0.5·x·(1 + erf(x/√2)), `jax.nn.gelu(x, approximate=False)`.
+    case exact
+}
+
+extension Ops {
+    /// GELU, element-wise; any shape.
+    public static func gelu(_ x: Tensor, approximation: GELUApproximation = .tanh) -> Tensor {
+        var out = x
+        geluInPlace(&out, approximation: approximation)
+        return out
+    }
+
+    /// GELU in place; any shape.
+    public static func geluInPlace(_ x: inout Tensor, approximation: GELUApproximation = .tanh) {
+        switch approximation {
+        case .tanh:
+            // 0.5·(1 + tanh(u)) = sigmoid(2u), so the tanh form is x / (1 + exp(−2u)): the same
+            // function, one exp instead of a (slower) tanh, and no cancellation in 1 + tanh.
+            let k: Float = 2 * 0.7978845608028654  // 2·√(2/π)
+            map(&x) { v in v / (1 + Foundation.exp(-k * (v + 0.044715 * v * v * v))) }
+        case .exact:
+            let r: Float = 0.7071067811865476  // 1/√2
+            map(&x) { v in 0.5 * v * (1 + Foundation.erf(v * r)) }
+        }
+    }
+
+    /// Swish (SiLU), x·sigmoid(x), element-wise; any shape.
+    public static func swish(_ x: Tensor) -> Tensor {
+        var out = x
+        swishInPlace(&out)
+        return out
+    }
+
+    /// Swish in place; any shape. For x → −∞, exp(−x) overflows to +inf and the result is −0.
+    public static func swishInPlace(_ x: inout Tensor) {
+        map(&x) { v in v / (1 + Foundation.exp(-v)) }
+    }
+
+    /// Softmax over the last axis: x [..., C] → [..., C], each row summing to 1.
+    public static func softmax(_ x: Tensor) -> Tensor {
+        var out = x
+        softmaxInPlace(&out)
+        return out
+    }
+
+    /// Softmax over the last axis, in place. Stable: exp(x − max) per row; a row of −inf
+    /// logits (all masked) gives NaN, as jax.nn.softmax does.
+    public static func softmaxInPlace(_ x: inout Tensor) {
+        let c = x.shape.last ?? 1
+        precondition(x.rank >= 1, "softmax: need at least one axis")
+        guard c > 0 else { return }
+        x.storage.withUnsafeMutableBufferPointer { p in
+            Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
+                for row in rows {
+                    let base = row * c
+                    var peak = -Float.infinity
+                    for j in 0..<c { peak = Swift.max(peak, p[base + j]) }
+                    var sum: Double = 0
+                    for j in 0..<c {
+                        let e = Foundation.exp(p[base + j] - peak)
+                        p[base + j] = e
+                        sum += Double(e)
+                    }
+                    let inverse = Float(1 / sum)
+                    for j in 0..<c { p[base + j] *= inverse }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+// Normalization: Flax nn.GroupNorm (VQGAN) and nn.LayerNorm (transformer, eps 1e-12).
+//
+// Legend: P positions (all leading axes flattened, H·W for a feature map), C channels (last
+// axis), G groups, Cg = C/G channels per group.
+//
+// Statistics are two-pass with Double accumulators: the mean first, then the mean of squared
+// deviations (biased variance). Flax computes E[x²] − E[x]² in float32, which can lose digits
+// when |mean| ≫ std; the two-pass form is the accurate value that formula approximates. The
+// output is (x − mean)·(scale/√(var + eps)) + bias, subtracting the mean before scaling so
+// that a large mean does not cancel.
+
+import Foundation
+
+extension Ops {
+    /// Group normalization as Flax `nn.GroupNorm` (batch 1).
+    ///
+    /// - Parameters:
+    ///   - x: `[..., C]`, e.g. `[H, W, C]`; statistics per group over all leading axes and the
+    ///     group's Cg consecutive channels.
+    ///   - groups: G, which must divide C (Flax default 32).
+    ///   - epsilon: added to the variance (Flax default 1e-6).
+    ///   - scale: `[C]`; bias: `[C]`.
+    /// - Returns: the shape of `x`.
+    public static func groupNorm(
+        _ x: Tensor, groups: Int, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
+    ) -> Tensor {
+        let c = x.shape.last ?? 0
+        precondition(x.rank >= 1 && groups > 0 && c % groups == 0,
+                     "groupNorm: \(groups) groups must divide the \(c) channels of \(x.shape)")
+        precondition(scale.shape == [c] && bias.shape == [c],
+                     "groupNorm: scale \(scale.shape) and bias \(bias.shape) must be [\(c)]")
+        guard x.count > 0 else { return x }
+        let p = x.count / c, cg = c / groups
+        let groupSize = Double(p * cg)
+        let channelTotals = channelSums(x, rows: p, channels: c, center: nil)           // [C]
+        let means = groupTotals(channelTotals, groups: groups).map { $0 / groupSize }  // [G]
+        let meanOfChannel = (0..<c).map { means[$0 / cg] }                           // [C]
+        let squareTotals = channelSums(x, rows: p, channels: c, center: meanOfChannel) // [C]
+        let variances = groupTotals(squareTotals, groups: groups).map { $0 / groupSize } // [G]
+        // The mean as a float32 pair hi + lo: x − hi is exact for x near the mean, so a mean far
+        // from zero (relative to the spread) costs no digits.
+        let shiftHigh = meanOfChannel.map { Float($0) }                                      // [C]
+        let shiftLow = (0..<c).map { Float(meanOfChannel[$0] - Double(shiftHigh[$0])) }      // [C]
+        let factor = (0..<c).map { j in                                                      // [C]
+            Float(Double(scale.storage[j]) / (variances[j / cg] + Double(epsilon)).squareRoot())
+        }
+        var out = x
+        normalizeRows(&out, rows: p, channels: c, shiftHigh: shiftHigh, shiftLow: shiftLow,
+                      factor: factor, bias: bias.storage)
+        return out
+    }
+
+    /// Per-channel Σ x (center nil) or Σ (x − center[j])² over the rows of x [P, C], in Double,
+    /// one partial row of sums per `Parallel` chunk.
+    private static func channelSums(_ x: Tensor, rows p: Int, channels c: Int, center: [Double]?) -> [Double] {
+        let minimumRows = max(1, elementwiseChunk / c)
+        let chunks = Parallel.chunkCount(p, minimumChunk: minimumRows)
+        var partial = [Double](repeating: 0, count: chunks * c)  // [chunks, C]
+        let offsets = center ?? [Double](repeating: 0, count: c)
+        let squared = center != nil
+        x.storage.withUnsafeBufferPointer { src in
+            offsets.withUnsafeBufferPointer { mu in
+                partial.withUnsafeMutableBufferPointer { acc in
+                    Parallel.forEachChunk(p, minimumChunk: minimumRows) { chunk, range in
+                        let sums = acc.baseAddress! + chunk * c
+                        for row in range {
+                            let values = src.baseAddress! + row * c
+                            if squared {
+                                for j in 0..<c {
+                                    let d = Double(values[j]) - mu[j]
+                                    sums[j] += d * d
+                                }
+                            } else {
+                                for j in 0..<c { sums[j] += Double(values[j]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var totals = [Double](repeating: 0, count: c)
+        for chunk in 0..<chunks {
+            for j in 0..<c { totals[j] += partial[chunk * c + j] }
+        }
+        return totals
+    }
+
+    /// Sums of consecutive runs of C/G channel totals: [C] → [G].
+    private static func groupTotals(_ channelTotals: [Double], groups: Int) -> [Double] {
+        let cg = channelTotals.count / groups
+        return (0..<groups).map { g in channelTotals[(g * cg)..<((g + 1) * cg)].reduce(0, +) }
+    }
+
+    /// Layer normalization over the last axis as Flax `nn.LayerNorm`.
+    ///
+    /// - Parameters:
+    ///   - x: `[..., C]`; each row of C is normalised on its own.
+    ///   - epsilon: added to the variance (Flax default 1e-6; the MaskGIT transformer uses 1e-12).
+    ///   - scale: `[C]`; bias: `[C]`.
+    /// - Returns: the shape of `x`.
+    public static func layerNorm(
+        _ x: Tensor, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
+    ) -> Tensor {
+        let c = x.shape.last ?? 0
+        precondition(x.rank >= 1 && scale.shape == [c] && bias.shape == [c],
+                     "layerNorm: scale \(scale.shape) and bias \(bias.shape) must be [\(c)] for \(x.shape)")
+        guard x.count > 0 else { return x }
+        var out = x
+        scale.storage.withUnsafeBufferPointer { gamma in
+            bias.storage.withUnsafeBufferPointer { beta in
+                out.storage.withUnsafeMutableBufferPointer { p in
+                    Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
+                        for row in rows {
+                            let base = row * c
+                            var sum: Double = 0
+                            for j in 0..<c { sum += Double(p[base + j]) }
+                            let mean = sum / Double(c)
+                            var squares: Double = 0
+                            for j in 0..<c {
+                                let d = Double(p[base + j]) - mean
+                                squares += d * d
+                            }
+                            let inverse = 1 / (squares / Double(c) + Double(epsilon)).squareRoot()
+                            for j in 0..<c {
+                                let normalized = (Double(p[base + j]) - mean) * inverse
+                                p[base + j] = Float(normalized) * gamma[j] + beta[j]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// x[row, j] = ((x[row, j] − shiftHigh[j]) − shiftLow[j])·factor[j] + bias[j] for rows of
+    /// `channels`.
+    private static func normalizeRows(
+        _ x: inout Tensor, rows: Int, channels c: Int,
+        shiftHigh: [Float], shiftLow: [Float], factor: [Float], bias: [Float]
+    ) {
+        x.storage.withUnsafeMutableBufferPointer { p in
+            Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / c)) { range in
+                for row in range {
+                    let base = row * c
+                    for j in 0..<c {
+                        p[base + j] = ((p[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
+                    }
+                }
+            }
+        }
+    }
+}
