@@ -12,8 +12,10 @@ import PNGShim
 /// 1, 2 and 4-bit samples are scaled to 0...255 (1-bit: 0 and 255); 16-bit samples become
 /// `round(v * 255 / 65535)`; Adam7 interlacing is undone.
 ///
-/// Decoding is strict: a CRC error in any chunk, ancillary ones included, and a file cut before
-/// IEND are errors. Bytes after IEND are ignored.
+/// Decoding is strict: a CRC error in any chunk up to IEND, ancillary ones included, and a file
+/// cut before IEND are errors. Bytes after IEND are ignored. Every CRC is checked before
+/// decoding starts, so a damaged file reports ``ImageCodecError/badCRC(chunk:)`` rather than
+/// whatever zlib or the row filters make of the damaged bytes.
 public enum PNGDecoder {
     /// Decodes `bytes`, refusing images outside `limits` before allocating their pixels.
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default)
@@ -79,13 +81,16 @@ public enum PNGDecoder {
         switch status {
         case PNGSHIM_TRUNCATED:
             return .truncated(.png)
+        case PNGSHIM_CRC_ERROR:
+            return .badCRC(chunk: message)
         case PNGSHIM_ZERO_DIMENSIONS:
             return .zeroDimensions(.png, width: Int(header.width), height: Int(header.height))
         case PNGSHIM_OVER_LIMIT:
             return .dimensionsOverLimit(
                 .png, width: Int(header.width), height: Int(header.height), limits: limits)
         default:
-            // png_chunk_error prefixes the chunk type: "IDAT: CRC error".
+            // The shim's up-front CRC pass should catch these, but libpng's own check is kept:
+            // png_chunk_error prefixes the chunk type, "IDAT: CRC error".
             if message.contains("CRC error") {
                 let chunk = message.split(separator: ":", maxSplits: 1).first.map(String.init)
                 return .badCRC(chunk: message.contains(":") ? chunk ?? "?" : "?")

@@ -8,6 +8,7 @@
 #include "PNGShim.h"
 
 #include <png.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct pngshim_decoder {
     int header_done;
     pngshim_header header;
     char message[MESSAGE_CAPACITY];
+    char warning[MESSAGE_CAPACITY];
 };
 
 static void copy_message(char *destination, size_t capacity, const char *text) {
@@ -39,9 +41,20 @@ static void copy_message(char *destination, size_t capacity, const char *text) {
     destination[capacity - 1] = '\0';
 }
 
+// png_check_IHDR warns with the precise reason ("Invalid bit depth in IHDR") and then fails
+// with a generic "Invalid IHDR data"; the reason is worth keeping in the message.
+static void compose_message(char *destination, size_t capacity, const char *text,
+                            const char *warning) {
+    if (text != NULL && warning[0] != '\0' && strcmp(text, "Invalid IHDR data") == 0) {
+        snprintf(destination, capacity, "%s (%s)", text, warning);
+    } else {
+        copy_message(destination, capacity, text);
+    }
+}
+
 static void decoder_error(png_structp png, png_const_charp text) {
     pngshim_decoder *decoder = (pngshim_decoder *)png_get_error_ptr(png);
-    copy_message(decoder->message, sizeof decoder->message, text);
+    compose_message(decoder->message, sizeof decoder->message, text, decoder->warning);
     png_longjmp(png, 1);
 }
 
@@ -51,6 +64,7 @@ static void decoder_error(png_structp png, png_const_charp text) {
 static void decoder_warning(png_structp png, png_const_charp text) {
     pngshim_decoder *decoder = (pngshim_decoder *)png_get_error_ptr(png);
     if (text == NULL) return;
+    copy_message(decoder->warning, sizeof decoder->warning, text);
     if (strstr(text, "is zero in IHDR") != NULL) decoder->zero_dimensions = 1;
     if (strstr(text, "exceeds user limit in IHDR") != NULL) decoder->over_limit = 1;
 }
@@ -87,6 +101,49 @@ static pngshim_status decoder_failure(pngshim_decoder *decoder) {
     return PNGSHIM_LIBPNG_ERROR;
 }
 
+// libpng checks a chunk's CRC only after consuming all of its data, and it inflates IDAT as it
+// reads, so a damaged IDAT usually surfaces as a zlib error ("incorrect data check") first.
+// Checking every CRC up front reports damage as damage, whatever byte was hit. Chunks that run
+// past the end of the input are left to libpng, which reports the truncation.
+static int find_crc_error(pngshim_decoder *decoder) {
+    uint32_t table[256];
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+    const uint8_t *data = decoder->data;
+    size_t offset = 8;
+    while (decoder->size >= offset && decoder->size - offset >= 12) {
+        uint32_t length = big_endian_u32(data + offset);
+        if (length > 0x7fffffffu || decoder->size - offset - 12 < length) return 0;
+        uint32_t crc = 0xffffffffu;
+        const uint8_t *covered = data + offset + 4;  // type and data
+        for (size_t i = 0; i < (size_t)length + 4; i++) {
+            crc = table[(crc ^ covered[i]) & 0xff] ^ (crc >> 8);
+        }
+        if ((crc ^ 0xffffffffu) != big_endian_u32(data + offset + 8 + length)) {
+            char name[32];
+            int printable = 1;
+            for (int i = 0; i < 4; i++) {
+                uint8_t c = covered[i];
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) printable = 0;
+            }
+            if (printable) {
+                snprintf(name, sizeof name, "%.4s", (const char *)covered);
+            } else {
+                snprintf(name, sizeof name, "[%02x%02x%02x%02x]", covered[0], covered[1],
+                         covered[2], covered[3]);
+            }
+            copy_message(decoder->message, sizeof decoder->message, name);
+            return 1;
+        }
+        if (memcmp(covered, "IEND", 4) == 0) return 0;
+        offset += 12 + (size_t)length;
+    }
+    return 0;
+}
+
 pngshim_decoder *pngshim_decoder_create(const uint8_t *data, size_t size) {
     pngshim_decoder *decoder = calloc(1, sizeof *decoder);
     if (decoder == NULL) return NULL;
@@ -112,6 +169,10 @@ pngshim_status pngshim_decoder_read_header(pngshim_decoder *decoder, uint32_t ma
         return PNGSHIM_BAD_CALL;
     }
     memset(header, 0, sizeof *header);
+    if (find_crc_error(decoder)) {
+        decoder->failed = 1;
+        return PNGSHIM_CRC_ERROR;
+    }
     png_structp png = decoder->png;
     png_infop info = decoder->info;
     if (setjmp(png_jmpbuf(png))) {
@@ -219,17 +280,18 @@ typedef struct {
     size_t capacity;
     png_bytep *rows;
     char message[MESSAGE_CAPACITY];
+    char warning[MESSAGE_CAPACITY];
 } encoder_context;
 
 static void encoder_error(png_structp png, png_const_charp text) {
     encoder_context *context = (encoder_context *)png_get_error_ptr(png);
-    copy_message(context->message, sizeof context->message, text);
+    compose_message(context->message, sizeof context->message, text, context->warning);
     png_longjmp(png, 1);
 }
 
 static void encoder_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    encoder_context *context = (encoder_context *)png_get_error_ptr(png);
+    copy_message(context->warning, sizeof context->warning, text);
 }
 
 static void encoder_write(png_structp png, png_bytep bytes, size_t count) {

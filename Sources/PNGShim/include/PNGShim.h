@@ -28,6 +28,8 @@ typedef enum {
     PNGSHIM_OUT_OF_MEMORY = 5,
     /// The caller broke a precondition (buffer too small, call out of order, bad parameters).
     PNGSHIM_BAD_CALL = 6,
+    /// A chunk's CRC does not match; the message is the chunk type (e.g. "IDAT").
+    PNGSHIM_CRC_ERROR = 7,
 } pngshim_status;
 
 /// Image geometry after libpng's transforms: always 8-bit, 3 (RGB) or 4 (RGBA) channels.
@@ -49,7 +51,8 @@ typedef struct pngshim_decoder pngshim_decoder;
 /// Returns NULL only when memory is exhausted.
 pngshim_decoder *pngshim_decoder_create(const uint8_t *data, size_t size);
 
-/// Reads the signature and every chunk up to the first IDAT, checks IHDR against
+/// First checks the CRC of every complete chunk up to IEND (see PNGSHIM_CRC_ERROR); then reads
+/// the signature and every chunk up to the first IDAT, checks IHDR against
 /// max_width/max_height (through png_set_user_limits), caps ancillary chunk allocations at
 /// `max_chunk_bytes`, and configures the transforms to 8-bit RGB or RGBA. Allocates no pixel
 /// memory, so the caller can check the geometry before it commits to a buffer.
