@@ -94,7 +94,8 @@ let package = Package(
             name: "ImageCodecsTests",
             dependencies: [
                 "ImageCodecs",
-            ]
+            ],
+            exclude: ["Fixtures"]  // the generator script behind PNGFixtures.swift
         ),
         .testTarget(
             name: "TensorsTests",

@@ -14,7 +14,8 @@ public struct DecodeLimits: Sendable, Equatable, Hashable, Codable, CustomString
     /// Largest accepted height in pixels.
     public var maxHeight: Int
     /// Largest allocation libpng may make for one ancillary chunk (iCCP, zTXt, ...), which
-    /// bounds decompression of compressed metadata.
+    /// bounds decompression of compressed metadata. Values below 1 are raised to 1, since 0
+    /// would mean "no limit" to libpng.
     public var maxChunkBytes: Int
 
     /// 64 Mi pixels, 65 536 on a side, 8 MiB per PNG ancillary chunk.

@@ -42,7 +42,7 @@ public enum PNGDecoder {
         var header = pngshim_header()
         let headerStatus = pngshim_decoder_read_header(
             decoder, clampedUInt32(limits.maxWidth), clampedUInt32(limits.maxHeight),
-            max(0, limits.maxChunkBytes), &header)
+            max(1, limits.maxChunkBytes), &header)
         guard headerStatus == PNGSHIM_OK else {
             throw error(for: headerStatus, decoder: decoder, header: header, limits: limits)
         }
