@@ -21,7 +21,7 @@ public enum ImageDecoder {
         }
     }
 
-    /// Decodes `data`; see ``decode(_:limits:)-([UInt8],_)``.
+    /// Decodes `data`; the same as the `[UInt8]` overload.
     public static func decode(_ data: Data, limits: DecodeLimits = .default)
         throws(ImageCodecError) -> RGBImage
     {
@@ -30,7 +30,7 @@ public enum ImageDecoder {
 }
 
 extension ImageFormat {
-    /// The format of `data`, or nil; see ``sniff(_:)-([UInt8])``.
+    /// The format of `data`, or nil; the same as the `[UInt8]` overload.
     public static func sniff(_ data: Data) -> ImageFormat? {
         sniff([UInt8](data.prefix(12)))
     }

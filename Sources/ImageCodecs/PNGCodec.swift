@@ -10,7 +10,9 @@ import PNGShim
 /// or RGBA colour types, or any colour type with a tRNS chunk (palette alpha or a colour key);
 /// ``RGBImage/Layout/rgb`` otherwise. Gray becomes R = G = B; palette entries are looked up;
 /// 1, 2 and 4-bit samples are scaled to 0...255 (1-bit: 0 and 255); 16-bit samples become
-/// `round(v * 255 / 65535)`; Adam7 interlacing is undone.
+/// `round(v * 255 / 65535)`; Adam7 interlacing is undone. Colour-management and background
+/// chunks (gAMA, cHRM, sRGB, iCCP, bKGD) are ignored: samples come back as stored, and alpha is
+/// straight, never composited.
 ///
 /// Decoding is strict: a CRC error in any chunk up to IEND, ancillary ones included, and a file
 /// cut before IEND are errors. Bytes after IEND are ignored. Every CRC is checked before
@@ -92,8 +94,8 @@ public enum PNGDecoder {
             // The shim's up-front CRC pass should catch these, but libpng's own check is kept:
             // png_chunk_error prefixes the chunk type, "IDAT: CRC error".
             if message.contains("CRC error") {
-                let chunk = message.split(separator: ":", maxSplits: 1).first.map(String.init)
-                return .badCRC(chunk: message.contains(":") ? chunk ?? "?" : "?")
+                let parts = message.split(separator: ":", maxSplits: 1)
+                return .badCRC(chunk: parts.count == 2 ? String(parts[0]) : "unknown")
             }
             return .corruptData(.png, message: message.isEmpty ? "libpng error" : message)
         }
