@@ -44,14 +44,15 @@ public enum PNGDecoder {
         var header = pngshim_header()
         let headerStatus = pngshim_decoder_read_header(
             decoder, clampedUInt32(limits.maxWidth), clampedUInt32(limits.maxHeight),
-            max(1, limits.maxChunkBytes), &header)
+            UInt64(clamping: max(0, limits.maxPixels)), max(1, limits.maxChunkBytes), &header)
         guard headerStatus == PNGSHIM_OK else {
             throw error(for: headerStatus, decoder: decoder, header: header, limits: limits)
         }
 
         let width = Int(header.width)
         let height = Int(header.height)
-        // libpng refuses these itself; checked again so the invariant does not rest on it.
+        // The shim refuses both cases already; checked again so the invariant here does not
+        // rest on C code.
         guard width > 0, height > 0 else { throw .zeroDimensions(.png, width: width, height: height) }
         guard limits.allows(width: width, height: height) else {
             throw .dimensionsOverLimit(.png, width: width, height: height, limits: limits)

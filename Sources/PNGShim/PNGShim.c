@@ -161,8 +161,8 @@ pngshim_decoder *pngshim_decoder_create(const uint8_t *data, size_t size) {
 }
 
 pngshim_status pngshim_decoder_read_header(pngshim_decoder *decoder, uint32_t max_width,
-                                           uint32_t max_height, size_t max_chunk_bytes,
-                                           pngshim_header *header) {
+                                           uint32_t max_height, uint64_t max_pixels,
+                                           size_t max_chunk_bytes, pngshim_header *header) {
     if (decoder == NULL || header == NULL || decoder->failed || decoder->header_done) {
         if (decoder != NULL) copy_message(decoder->message, sizeof decoder->message,
                                           "read_header called out of order");
@@ -196,6 +196,15 @@ pngshim_status pngshim_decoder_read_header(pngshim_decoder *decoder, uint32_t ma
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
+    // png_read_update_info below allocates row buffers sized from the width; refuse an
+    // over-limit image before that (IHDR already passed libpng's own checks, so both are > 0).
+    if ((uint64_t)width * (uint64_t)height > max_pixels) {
+        header->width = width;
+        header->height = height;
+        copy_message(decoder->message, sizeof decoder->message, "image over the pixel limit");
+        decoder->failed = 1;
+        return PNGSHIM_OVER_LIMIT;
+    }
     int has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
     int has_alpha = (color_type & PNG_COLOR_MASK_ALPHA) != 0 || has_trns;
 

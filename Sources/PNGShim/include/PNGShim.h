@@ -53,13 +53,14 @@ pngshim_decoder *pngshim_decoder_create(const uint8_t *data, size_t size);
 
 /// First checks the CRC of every complete chunk up to IEND (see PNGSHIM_CRC_ERROR); then reads
 /// the signature and every chunk up to the first IDAT, checks IHDR against
-/// max_width/max_height (through png_set_user_limits), caps ancillary chunk allocations at
+/// max_width/max_height (through png_set_user_limits) and width * height against max_pixels
+/// (before libpng sizes its row buffers), caps ancillary chunk allocations at
 /// `max_chunk_bytes`, and configures the transforms to 8-bit RGB or RGBA. Allocates no pixel
 /// memory, so the caller can check the geometry before it commits to a buffer.
 /// On PNGSHIM_ZERO_DIMENSIONS and PNGSHIM_OVER_LIMIT, `header->width/height` hold IHDR's values.
 pngshim_status pngshim_decoder_read_header(pngshim_decoder *decoder, uint32_t max_width,
-                                           uint32_t max_height, size_t max_chunk_bytes,
-                                           pngshim_header *header);
+                                           uint32_t max_height, uint64_t max_pixels,
+                                           size_t max_chunk_bytes, pngshim_header *header);
 
 /// Decodes every row (all Adam7 passes) into `pixels` (width * height * channels bytes, rows
 /// packed), then reads the chunks after the image data through IEND.
