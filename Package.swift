@@ -36,12 +36,21 @@ let package = Package(
             providers: [.apt(["libwebp-dev"])]
         ),
 
+        // MARK: PNGShim: libpng calls behind setjmp (libpng's longjmp must not cross Swift frames)
+        .target(
+            name: "PNGShim",
+            dependencies: [
+                "CPNG",
+            ]
+        ),
+
         // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
         .target(
             name: "ImageCodecs",
             dependencies: [
                 "CPNG",
                 "CWebP",
+                "PNGShim",
             ]
         ),
 
@@ -98,7 +107,8 @@ let package = Package(
             name: "ImageCodecsTests",
             dependencies: [
                 "ImageCodecs",
-            ]
+            ],
+            exclude: ["Fixtures"]  // the generator script behind PNGFixtures.swift
         ),
         .testTarget(
             name: "TensorsTests",

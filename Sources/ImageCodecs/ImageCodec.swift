@@ -1,0 +1,66 @@
+// The format-neutral entry points: sniff the bytes, then hand them to the right codec.
+
+import Foundation
+
+/// Decodes PNG or WebP bytes, chosen by their signature (never by a file name).
+public enum ImageDecoder {
+    /// Decodes `bytes` as PNG or WebP. See ``PNGDecoder`` and ``WebPDecoder`` for the output
+    /// layout (RGB, or RGBA when the file can carry transparency).
+    ///
+    /// Throws ``ImageCodecError/emptyInput`` for no bytes, ``ImageCodecError/truncated(_:)``
+    /// for a file cut inside its signature, and ``ImageCodecError/unknownFormat(leadingBytes:)``
+    /// for anything that is neither format.
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default)
+        throws(ImageCodecError) -> RGBImage
+    {
+        guard !bytes.isEmpty else { throw .emptyInput }
+        switch ImageFormat.sniff(bytes) ?? ImageFormat.truncatedSignature(bytes) {
+        case .png: return try PNGDecoder.decode(bytes, limits: limits)
+        case .webp: return try WebPDecoder.decode(bytes, limits: limits)
+        case nil: throw .unknownFormat(leadingBytes: ImageCodecError.hexPrefix(bytes))
+        }
+    }
+
+    /// Decodes `data`; the same as the `[UInt8]` overload.
+    public static func decode(_ data: Data, limits: DecodeLimits = .default)
+        throws(ImageCodecError) -> RGBImage
+    {
+        try decode([UInt8](data), limits: limits)
+    }
+}
+
+extension ImageFormat {
+    /// The format of `data`, or nil; the same as the `[UInt8]` overload.
+    public static func sniff(_ data: Data) -> ImageFormat? {
+        sniff([UInt8](data.prefix(12)))
+    }
+}
+
+/// An output format with its settings.
+public enum ImageEncoding: Sendable, Equatable, Hashable {
+    /// Lossless PNG at ``PNGEncoder/defaultCompressionLevel``.
+    case png
+    /// WebP, lossless or lossy.
+    case webp(WebPQuality)
+
+    /// The container format.
+    public var format: ImageFormat {
+        switch self {
+        case .png: .png
+        case .webp: .webp
+        }
+    }
+}
+
+/// Encodes an ``RGBImage`` in a chosen ``ImageEncoding``.
+public enum ImageEncoder {
+    /// Encodes `image` as `encoding` describes.
+    public static func encode(_ image: RGBImage, as encoding: ImageEncoding)
+        throws(ImageCodecError) -> [UInt8]
+    {
+        switch encoding {
+        case .png: try PNGEncoder.encode(image)
+        case .webp(let quality): try WebPEncoder.encode(image, quality: quality)
+        }
+    }
+}
