@@ -59,7 +59,10 @@ final class DecodingSessionTests: XCTestCase {
         XCTAssertEqual(try decode(5, .halton), try decode(5, .halton))
         // Pinned: the first tokens of a seed-5 decode (catches accidental changes to sampling).
         let pinned = try decode(5)
-        XCTAssertEqual(pinned.count, 64)
+        XCTAssertEqual(Array(pinned[32..<48]), [29, 21, 23, 16, 46, 51, 8, 49, 34, 29, 14, 28, 9, 60, 39, 60])
+        // A drawn seed is reported and replays.
+        var drawn = try DecodingSession(predictor: predictor, tokens: halfKnown(), condition: .classLabel(2))
+        XCTAssertEqual(try drawn.run(), try decode(drawn.seed))
     }
 
     func testEarlyStopAndResume() throws {
@@ -177,6 +180,31 @@ final class DecodingSessionTests: XCTestCase {
         }
         XCTAssertEqual(Double(counts[0]) / 10_000, 0.7, accuracy: 0.02)
         XCTAssertEqual(Double(counts[2]) / 10_000, 0.1, accuracy: 0.02)
+    }
+
+    // Official tie semantics: positions whose confidence equals the cut-off are kept.
+    func testConfidenceTiesKeepPositionsAtTheCutOff() {
+        let unknown = [Bool](repeating: true, count: 8)
+        func remasked(_ logProbs: [Float]) -> Int {
+            let context = RevealContext(step: 0, totalSteps: 2, schedule: .linear, arithmetic: .exactDivision,
+                                        initialUnknown: 8, unknown: unknown, logProbs: logProbs, noise: RandomSource(seed: 1))
+            // τ = 0: confidence = log p; mask_len = floor(8 · 0.5) = 4.
+            return ConfidenceReveal(choiceTemperature: 0).remask(context).filter { $0 }.count
+        }
+        XCTAssertEqual(remasked([-8, -7, -6, -5, -4, -3, -2, -1]), 4)
+        XCTAssertEqual(remasked([Float](repeating: -1, count: 8)), 0, "all tied at the cut-off: none re-masked")
+        XCTAssertEqual(remasked([-9, -9, -1, -1, -1, -1, -1, -1]), 2, "cut-off −1 at index 4: only the two below")
+    }
+
+    func testGuidanceRampAndUnconditional() throws {
+        XCTAssertEqual(Guidance(weight: 3, ramp: .linear).weight(step: 5, totalSteps: 12), 1.5)
+        XCTAssertEqual(Guidance(weight: 3).weight(step: 0, totalSteps: 12), 3)
+        XCTAssertEqual(SamplingTemperature.linear(start: 1, end: 2).value(step: 11, totalSteps: 12), 2)
+        var withNull = predictor
+        withNull.nullClassID = 74
+        var session = try DecodingSession(predictor: withNull, tokens: halfKnown(), condition: .unconditional,
+                                          options: DecodingOptions(guidance: Guidance(weight: 2, ramp: .linear)), seed: 2)
+        XCTAssertFalse(try session.run().contains(withNull.maskTokenID))
     }
 
     func testRejectsBadInput() {

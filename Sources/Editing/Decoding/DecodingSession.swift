@@ -52,11 +52,12 @@ public struct DecodingSession: Sendable {
     private let random: RandomSource
     private let strategy: any RevealStrategy
 
-    /// Starts a decode of `tokens` ([N], the predictor's mask id at unknown positions).
-    /// Throws on bad options, bad tokens, a class out of range, or guidance/unconditional
-    /// without a null class.
+    /// Starts a decode of `tokens` ([N], the predictor's mask id at unknown positions). A nil
+    /// seed draws one (read it back from `seed`). Throws on bad options, bad tokens, a class out
+    /// of range, or guidance/unconditional without a null class.
     public init(predictor: any TokenPredictor, tokens: [Int32], condition: Conditioning,
-                options: DecodingOptions = .official, seed: UInt64) throws {
+                options: DecodingOptions = .official, seed: UInt64? = nil) throws {
+        let seed = seed ?? RandomSource.drawSeed()
         try options.validate()
         let n = predictor.gridShape.count
         guard tokens.count == n else { throw DecodingError.tokenCount(expected: n, got: tokens.count) }
@@ -98,7 +99,7 @@ public struct DecodingSession: Sendable {
 
     /// Starts a decode of a grid whose `TokenGrid.missing` entries are the unknown positions.
     public init(predictor: any TokenPredictor, grid: TokenGrid, condition: Conditioning,
-                options: DecodingOptions = .official, seed: UInt64) throws {
+                options: DecodingOptions = .official, seed: UInt64? = nil) throws {
         guard grid.shape == predictor.gridShape else {
             throw DecodingError.tokenCount(expected: predictor.gridShape.count, got: grid.tokens.count)
         }

@@ -13,7 +13,9 @@ public enum TokenMaskPolicy: Sendable, Hashable, Codable {
     /// added to it: every masked pixel lies in a regenerated token.
     case officialBoundingBox
     /// A token is regenerated when at least this fraction of its pixels is masked (aMUSEd-like
-    /// binarized resize); a value in (0, 1].
+    /// binarized resize); a value in (0, 1]. Masked pixels in tokens that stay known still take
+    /// the decoder's pixels (the composite weight is 1 on the pixel mask), which there reproduce
+    /// the known token.
     case coverage(Float)
 
     /// The token mask [gridShape.count] (true = regenerate) for `mask` (gridShape × stride pixels).
