@@ -54,3 +54,23 @@ final class RandomSourceTests: XCTestCase {
     }
 }
 import Foundation
+
+final class PixelBufferTests: XCTestCase {
+    func testCropsAndConversions() throws {
+        let image = testImage(width: 5, height: 3, layout: .rgba)
+        let full = PixelBuffer(image)
+        XCTAssertEqual(PixelBuffer(image, cropX: -2, y: 1, width: 9, height: 4), full.crop(x: -2, y: 1, width: 9, height: 4))
+        XCTAssertEqual(full.rgbImage().pixels.count, 5 * 3 * 3)
+        XCTAssertEqual(PixelBuffer.byte(1.2), 255)
+        XCTAssertEqual(PixelBuffer.byte(-.nan), 0)
+        // Area downscale of a 4-wide ramp to 2, bilinear upscale back keeps the mean.
+        let ramp = try XCTUnwrap(PixelBuffer(width: 4, height: 1, samples: [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]))
+        XCTAssertEqual(ramp.resized(width: 2, height: 1).samples, [0.5, 0.5, 0.5, 2.5, 2.5, 2.5])
+        let up = ramp.resized(width: 2, height: 1).resized(width: 4, height: 1)
+        XCTAssertEqual(up.samples.reduce(0, +) / 12, 1.5, accuracy: 1e-6)
+        var grid = TokenGrid(width: 3, height: 2, filledWith: 7)
+        grid.paste(TokenGrid(width: 2, height: 2, filledWith: 1), row: 1, column: 2)
+        XCTAssertEqual(grid.tokens, [7, 7, 7, 7, 7, 1])
+        XCTAssertEqual(grid.crop(row: 1, column: 1, shape: GridShape(height: 2, width: 2)).tokens, [7, 1, -1, -1])
+    }
+}

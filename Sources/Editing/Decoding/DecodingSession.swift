@@ -197,3 +197,6 @@ public struct DecodingSession: Sendable {
         return logits
     }
 }
+
+/// The house-style name of the step-by-step decoder.
+public typealias ParallelDecoder = DecodingSession

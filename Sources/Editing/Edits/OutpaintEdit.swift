@@ -101,7 +101,7 @@ public struct OutpaintEdit: ImageEdit {
         if !toEncode.isEmpty {
             let rows = toEncode.map { $0 / canvas.width }, cols = toEncode.map { $0 % canvas.width }
             let er0 = rows.min()!, er1 = rows.max()! + 1, ec0 = cols.min()!, ec1 = cols.max()! + 1
-            let pixels = PixelBuffer(image).crop(x: ec0 * s - e.left, y: er0 * s - e.top,
+            let pixels = PixelBuffer(image, cropX: ec0 * s - e.left, y: er0 * s - e.top,
                                                  width: (ec1 - ec0) * s, height: (er1 - er0) * s)
             let encoded = try editor.encodeWindow(pixels)
             for i in toEncode { tokens.tokens[i] = encoded[i / canvas.width - er0, i % canvas.width - ec0] }

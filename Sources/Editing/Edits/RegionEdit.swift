@@ -44,7 +44,7 @@ struct RegionEdit {
         let scaled = window.scale != 1
 
         // [wh, ww, 3] native-size window pixels and mask.
-        var pixels = PixelBuffer(image).crop(x: window.x, y: window.y, width: window.width, height: window.height)
+        var pixels = PixelBuffer(image, cropX: window.x, y: window.y, width: window.width, height: window.height)
         var windowMask = mask.crop(x: window.x, y: window.y, width: window.width, height: window.height)
         if scaled {
             pixels = pixels.resized(width: editor.windowWidth, height: editor.windowHeight)

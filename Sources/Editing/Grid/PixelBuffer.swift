@@ -45,6 +45,27 @@ public struct PixelBuffer: Sendable, Equatable {
         samples = out
     }
 
+    /// The crop at (x, y) of size (width, height) of an 8-bit image, as [0, 1] floats, without
+    /// converting the rest of the image; coordinates outside it replicate the nearest edge pixel.
+    public init(_ image: RGBImage, cropX x: Int, y: Int, width w: Int, height h: Int) {
+        precondition(w > 0 && h > 0, "PixelBuffer needs positive dimensions")
+        let ch = image.channels
+        var out = [Float](repeating: 0, count: w * h * 3)
+        for r in 0..<h {
+            let sy = min(image.height - 1, max(0, y + r))
+            for c in 0..<w {
+                let sx = min(image.width - 1, max(0, x + c))
+                let s = (sy * image.width + sx) * ch, d = (r * w + c) * 3
+                out[d] = Float(image.pixels[s]) / 255
+                out[d + 1] = Float(image.pixels[s + 1]) / 255
+                out[d + 2] = Float(image.pixels[s + 2]) / 255
+            }
+        }
+        width = w
+        height = h
+        samples = out
+    }
+
     /// Every sample clipped to [0, 1] (the official display clip).
     public func clipped() -> PixelBuffer {
         var out = self
