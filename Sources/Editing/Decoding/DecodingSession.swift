@@ -1,0 +1,202 @@
+// DecodingSession: MaskGIT's iterative parallel decoder, one step per call.
+// Ports maskgit/libml/parallel_decode.py `decode` (loop_fn), with the extensions of
+// DecodingOptions. Legend: N = grid positions, V = codebook size.
+//
+// Per step t (startStep ..< steps):
+//   1. logits [N, V] from the predictor (cond, or cond and uncond combined for guidance)
+//   2. sample every unknown position (temperature, top-k); known positions keep their token
+//   3. that pre-remask sample is the running result (the final output is the last step's)
+//   4. the reveal strategy re-masks some of the sampled positions for the next step
+// Random streams: step t uses source.child(t); inside it child(0) draws the samples and
+// child(1) the choice noise, each indexed by position.
+
+/// Where a decode stands after a step.
+public struct DecodingProgress: Sendable, Hashable {
+    /// Steps run so far in this session (1 after the first step).
+    public var stepsDone: Int
+    /// Steps this session runs in all (steps − startStep).
+    public var totalSteps: Int
+    /// The global index t of the last step run (startStep + stepsDone − 1), −1 before any.
+    public var stepIndex: Int
+    /// Initially unknown tokens that are now committed (N0 when finished).
+    public var committed: Int
+    /// Tokens still masked (0 when finished: the result is the complete pre-remask sample).
+    public var masked: Int
+    /// N0, the unknown tokens of the initial input.
+    public var initialUnknown: Int
+
+    /// stepsDone / totalSteps.
+    public var fraction: Double { totalSteps == 0 ? 1 : Double(stepsDone) / Double(totalSteps) }
+}
+
+/// A decode in progress. Advance it with `step()` (the caller may stop between steps), or run it
+/// to the end with `run(progress:)`. Same predictor, tokens, condition, options and seed give
+/// the same result on every run.
+public struct DecodingSession: Sendable {
+    public let predictor: any TokenPredictor
+    public let condition: Conditioning
+    public let options: DecodingOptions
+    /// The seed of this decode (reported with every result).
+    public let seed: UInt64
+    /// Unknown positions of the initial input.
+    public let initiallyUnknown: [Bool]
+    public let initialUnknownCount: Int
+
+    /// Tokens now: codes, with the mask id where still unknown (the official `cur_seqs`).
+    public private(set) var currentTokens: [Int32]
+    /// The last step's pre-remask sample (the official `final_seqs[:, step]`).
+    private var lastSample: [Int32]?
+    /// The next global step to run.
+    public private(set) var nextStep: Int
+
+    private let random: RandomSource
+    private let strategy: any RevealStrategy
+
+    /// Starts a decode of `tokens` ([N], the predictor's mask id at unknown positions). A nil
+    /// seed draws one (read it back from `seed`). Throws on bad options, bad tokens, a class out
+    /// of range, or guidance/unconditional without a null class.
+    public init(predictor: any TokenPredictor, tokens: [Int32], condition: Conditioning,
+                options: DecodingOptions = .official, seed: UInt64? = nil) throws {
+        let seed = seed ?? RandomSource.drawSeed()
+        try options.validate()
+        let n = predictor.gridShape.count
+        guard tokens.count == n else { throw DecodingError.tokenCount(expected: n, got: tokens.count) }
+        let mask = predictor.maskTokenID
+        for (i, t) in tokens.enumerated() where t != mask && (t < 0 || Int(t) >= predictor.codebookSize) {
+            throw DecodingError.invalidToken(position: i, value: t)
+        }
+        switch condition {
+        case .classLabel(let label):
+            guard label >= 0, label < predictor.numClasses else {
+                throw DecodingError.classOutOfRange(label: label, numClasses: predictor.numClasses)
+            }
+        case .unconditional:
+            guard predictor.nullClassID != nil else { throw DecodingError.unconditionalUnavailable }
+        }
+        if options.guidance != nil, predictor.nullClassID == nil { throw DecodingError.guidanceUnavailable }
+
+        self.predictor = predictor
+        self.condition = condition
+        self.options = options
+        self.seed = seed
+        self.random = RandomSource(seed: seed)
+        initiallyUnknown = tokens.map { $0 == mask }
+        initialUnknownCount = initiallyUnknown.reduce(0) { $0 + ($1 ? 1 : 0) }
+        currentTokens = tokens
+        nextStep = options.startStep
+        switch options.order {
+        case .confidence(let tau):
+            strategy = ConfidenceReveal(choiceTemperature: tau)
+        case .halton(let roll):
+            strategy = HaltonReveal(shape: predictor.gridShape, initiallyUnknown: initiallyUnknown,
+                                    rollOffset: roll ? random.child(0xA170).uint64(at: 0) : nil)
+        }
+        if initialUnknownCount == 0 {
+            lastSample = tokens
+            nextStep = options.steps
+        }
+    }
+
+    /// Starts a decode of a grid whose `TokenGrid.missing` entries are the unknown positions.
+    public init(predictor: any TokenPredictor, grid: TokenGrid, condition: Conditioning,
+                options: DecodingOptions = .official, seed: UInt64? = nil) throws {
+        guard grid.shape == predictor.gridShape else {
+            throw DecodingError.tokenCount(expected: predictor.gridShape.count, got: grid.tokens.count)
+        }
+        let mask = predictor.maskTokenID
+        try self.init(predictor: predictor,
+                      tokens: grid.tokens.map { $0 == TokenGrid.missing ? mask : $0 },
+                      condition: condition, options: options, seed: seed)
+    }
+
+    /// True once every step has run (or nothing was unknown).
+    public var isFinished: Bool { nextStep >= options.steps }
+
+    /// The complete decoded tokens ([N], no mask ids) once finished; nil before.
+    public var result: [Int32]? { isFinished ? lastSample : nil }
+
+    /// `result` as a grid of the predictor's shape.
+    public var resultGrid: TokenGrid? {
+        guard let result else { return nil }
+        return TokenGrid(width: predictor.gridShape.width, height: predictor.gridShape.height, tokens: result)
+    }
+
+    /// The progress so far.
+    public var progress: DecodingProgress {
+        let total = options.steps - options.startStep
+        let done = isFinished ? total : nextStep - options.startStep
+        let masked = isFinished ? 0 : currentTokens.reduce(0) { $0 + ($1 == predictor.maskTokenID ? 1 : 0) }
+        return DecodingProgress(stepsDone: done, totalSteps: total, stepIndex: options.startStep + done - 1,
+                                committed: initialUnknownCount - masked, masked: masked,
+                                initialUnknown: initialUnknownCount)
+    }
+
+    /// Runs one step; returns the progress after it. Does nothing when finished.
+    @discardableResult
+    public mutating func step() throws -> DecodingProgress {
+        guard !isFinished else { return progress }
+        let t = nextStep
+        let steps = options.steps
+        let n = predictor.gridShape.count
+        let v = predictor.codebookSize
+        let mask = predictor.maskTokenID
+
+        let logits = try guidedLogits(step: t)  // [N, V]
+        let sampler = TokenSampler(codebookSize: v, temperature: options.temperature.value(step: t, totalSteps: steps),
+                                   topK: options.topK)
+        let stepRandom = random.child(UInt64(t))
+        let sampling = stepRandom.child(0)
+        let unknown = currentTokens.map { $0 == mask }
+        var sampled = currentTokens
+        var logProbs = [Float](repeating: 0, count: n)
+        logits.withUnsafeBufferPointer { all in
+            for i in 0..<n where unknown[i] {
+                let row = UnsafeBufferPointer(rebasing: all[(i * v)..<((i + 1) * v)])
+                let draw = sampler.sample(row, uniform: sampling.uniform(at: i))
+                sampled[i] = draw.code
+                logProbs[i] = draw.logProb
+            }
+        }
+        lastSample = sampled
+        let remask = strategy.remask(RevealContext(
+            step: t, totalSteps: steps, schedule: options.schedule, arithmetic: options.arithmetic,
+            initialUnknown: initialUnknownCount, unknown: unknown, logProbs: logProbs,
+            noise: stepRandom.child(1)))
+        for i in 0..<n { currentTokens[i] = remask[i] ? mask : sampled[i] }
+        nextStep += 1
+        return progress
+    }
+
+    /// Runs the remaining steps, calling `progress` after each; when it returns false the decode
+    /// stops and `DecodingError.cancelled` is thrown (the session stays valid and can be resumed).
+    /// Returns `result`.
+    public mutating func run(progress report: (DecodingProgress) -> Bool = { _ in true }) throws -> [Int32] {
+        while !isFinished {
+            let p = try step()
+            if !report(p), !isFinished { throw DecodingError.cancelled(afterStep: p.stepIndex) }
+        }
+        return lastSample ?? currentTokens
+    }
+
+    /// The logits of step `t`: cond, or (1 + w)·cond − w·uncond under guidance. [N, V]
+    private func guidedLogits(step t: Int) throws -> [Float] {
+        let expected = predictor.gridShape.count * predictor.codebookSize
+        if let guidance = options.guidance {
+            let w = guidance.weight(step: t, totalSteps: options.steps)
+            let pair = try predictor.logits(tokens: currentTokens, conditions: [condition, .unconditional])
+            guard pair.count == 2 else { throw DecodingError.logitsCount(expected: 2 * expected, got: pair.count) }
+            let cond = pair[0], uncond = pair[1]
+            guard cond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: cond.count) }
+            guard uncond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: uncond.count) }
+            var out = cond
+            for i in 0..<expected { out[i] = (1 + w) * cond[i] - w * uncond[i] }
+            return out
+        }
+        let logits = try predictor.logits(tokens: currentTokens, condition: condition)
+        guard logits.count == expected else { throw DecodingError.logitsCount(expected: expected, got: logits.count) }
+        return logits
+    }
+}
+
+/// The house-style name of the step-by-step decoder.
+public typealias ParallelDecoder = DecodingSession

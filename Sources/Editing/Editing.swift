@@ -1,1 +1,0 @@
-// Editing: see Docs/Modules.md. (Module under construction.)

@@ -1,0 +1,112 @@
+// RegionEdit: the shared core of inpaint and class edit. Regenerates the tokens under a pixel
+// mask inside one context window, decodes, and composites in pixel space.
+//
+//   1. window: a token-aligned native crop around the mask, or a larger downscaled one
+//   2. token mask from the window's pixel mask (policy)
+//   3. known tokens: from `knownTokens` where given (scale-1 windows), else one encode of the window
+//   4. decode (DecodingSession), tokenizer decode, clip, upscale when the window was downscaled
+//   5. composite: m = blur(token mask, σ = radius) ∨ pixel mask, input bytes kept where m = 0
+
+import ImageCodecs
+
+struct RegionEdit {
+    var image: RGBImage
+    var mask: PixelMask
+    var condition: Conditioning
+    var decoding: DecodingOptions
+    var policy: TokenMaskPolicy
+    /// σ in native pixels; nil = official S/16 − 1.
+    var featherRadius: Float?
+    var seed: UInt64?
+    var knownTokens: TokenGrid?
+
+    func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
+        guard mask.width == image.width, mask.height == image.height else {
+            throw EditingError.maskSize(maskWidth: mask.width, maskHeight: mask.height,
+                                        imageWidth: image.width, imageHeight: image.height)
+        }
+        guard let box = mask.boundingBox else { throw EditingError.emptyMask }
+        if let radius = featherRadius, !(radius >= 0) || !radius.isFinite {
+            throw EditingError.invalidParameter(name: "featherRadius", value: "\(radius)")
+        }
+        if case .coverage(let t) = policy, !(t > 0 && t <= 1) {
+            throw EditingError.invalidParameter(name: "coverage", value: "\(t)")
+        }
+        let s = editor.stride
+        let grid = editor.predictor.gridShape
+        let imageShape = editor.tokenShape(width: image.width, height: image.height)
+        if let knownTokens, knownTokens.shape != imageShape {
+            throw EditingError.knownTokensShape(expected: imageShape, got: knownTokens.shape)
+        }
+        let seed = seed ?? RandomSource.drawSeed()
+        let window = ContextWindow.choose(box: box, imageWidth: image.width, imageHeight: image.height,
+                                          windowWidth: editor.windowWidth, windowHeight: editor.windowHeight, stride: s)
+        let scaled = window.scale != 1
+
+        // [wh, ww, 3] native-size window pixels and mask.
+        var pixels = PixelBuffer(image, cropX: window.x, y: window.y, width: window.width, height: window.height)
+        var windowMask = mask.crop(x: window.x, y: window.y, width: window.width, height: window.height)
+        if scaled {
+            pixels = pixels.resized(width: editor.windowWidth, height: editor.windowHeight)
+            windowMask = windowMask.resizedConservatively(width: editor.windowWidth, height: editor.windowHeight)
+        }
+        let tokenMask = policy.tokenMask(for: windowMask, stride: s, gridShape: grid)
+
+        // Known tokens: the cache where it has them (scale 1 only), the encoder for the rest.
+        var known = TokenGrid(width: grid.width, height: grid.height)
+        if !scaled, let knownTokens {
+            known = knownTokens.crop(row: window.y / s, column: window.x / s, shape: grid)
+        }
+        let needsEncode = (0..<grid.count).contains { !tokenMask[$0] && known.tokens[$0] == TokenGrid.missing }
+        if needsEncode {
+            let encoded = try editor.encodeWindow(pixels)
+            for i in 0..<grid.count where known.tokens[i] == TokenGrid.missing { known.tokens[i] = encoded.tokens[i] }
+        }
+        for i in 0..<grid.count where tokenMask[i] { known.tokens[i] = TokenGrid.missing }
+
+        var session = try DecodingSession(predictor: editor.predictor, grid: known, condition: condition,
+                                          options: decoding, seed: seed)
+        let decoded = try editor.runDecode(&session, window: 0, windowCount: 1, progress: progress)
+        var generated = try editor.decodeGrid(decoded)
+        if scaled { generated = generated.resized(width: window.width, height: window.height) }
+
+        // Composite weight over the window at image resolution.
+        let radius = (featherRadius ?? editor.officialFeatherRadius) / Float(window.scale)
+        var regenerate = [Float](repeating: 0, count: window.width * window.height)
+        for r in 0..<window.height {
+            let tr = min(grid.height - 1, Int(Double(r) * window.scale) / s)
+            for c in 0..<window.width {
+                let tc = min(grid.width - 1, Int(Double(c) * window.scale) / s)
+                if tokenMask[tr * grid.width + tc] { regenerate[r * window.width + c] = 1 }
+            }
+        }
+        var weight = Compositing.blur(regenerate, width: window.width, height: window.height, radius: radius)
+        for r in 0..<window.height {
+            let iy = window.y + r
+            for c in 0..<window.width {
+                let ix = window.x + c
+                if iy >= 0, iy < image.height, ix >= 0, ix < image.width, mask.isMasked(x: ix, y: iy) {
+                    weight[r * window.width + c] = 1
+                }
+            }
+        }
+        let output = Compositing.blend(input: image, generated: generated, x: window.x, y: window.y, weight: weight)
+
+        // The image's token grid after the edit.
+        var tokens = knownTokens ?? TokenGrid(width: imageShape.width, height: imageShape.height)
+        if scaled {
+            for r in 0..<window.height {
+                for c in 0..<window.width where weight[r * window.width + c] > 0 {
+                    let iy = window.y + r, ix = window.x + c
+                    guard iy >= 0, iy < image.height, ix >= 0, ix < image.width else { continue }
+                    tokens[iy / s, ix / s] = TokenGrid.missing
+                }
+            }
+        } else {
+            tokens.paste(decoded, row: window.y / s, column: window.x / s)
+        }
+        let report = EditWindow(x: window.x, y: window.y, width: window.width, height: window.height,
+                                scale: window.scale, gridShape: grid, tokenMask: tokenMask)
+        return EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
+    }
+}
