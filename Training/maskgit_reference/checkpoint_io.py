@@ -107,9 +107,9 @@ def safetensors_bytes(flat: Mapping[str, np.ndarray], metadata: dict[str, str] |
     """A byte-deterministic safetensors file.
 
     The `safetensors` package writes `__metadata__` from a Rust HashMap, so its key order (and
-    the file bytes) change from run to run; this writer sorts metadata keys and orders tensors
-    like the package does (larger itemsize first, then name), padding the header with spaces
-    to a multiple of 8.
+    the file bytes) change from run to run; this writer sorts all JSON keys by code point and
+    orders the data like the package does (larger itemsize first, then name), padding the
+    header with spaces to a multiple of 8. The Swift `SafetensorsWriter` writes the same bytes.
     """
     assert sys.byteorder == "little"
     names = sorted(flat, key=lambda k: (-np.asarray(flat[k]).dtype.itemsize, k))
@@ -124,7 +124,7 @@ def safetensors_bytes(flat: Mapping[str, np.ndarray], metadata: dict[str, str] |
                      "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
-    h = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    h = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     h += b" " * (-len(h) % 8)
     return len(h).to_bytes(8, "little") + h + b"".join(chunks)
 

@@ -91,7 +91,7 @@ def relative_margins(params: Any, z: np.ndarray) -> np.ndarray:
 
 
 def pick_codebook(params: Any, cfg: TokenizerConfig, zs: list[np.ndarray],
-                  seed: int) -> tuple[np.ndarray, float, int]:
+                  seed: int, jitter: float = 0.5) -> tuple[np.ndarray, float, int]:
     """A z-like codebook: half jittered copies of encoder outputs (so ids vary across the
     image), half Gaussian draws with the latents' mean/std. Redrawn (next seed) until the
     best/second-best margin exceeds MIN_RELATIVE_MARGIN at every position."""
@@ -103,7 +103,7 @@ def pick_codebook(params: Any, cfg: TokenizerConfig, zs: list[np.ndarray],
         n_copy = min(k // 2, len(flat))
         rows = rng.choice(len(flat), n_copy, replace=False)
         cb = np.empty((k, cfg.embedding_dim))
-        cb[:n_copy] = flat[rows] + 0.5 * sd * rng.normal(size=(n_copy, cfg.embedding_dim))
+        cb[:n_copy] = flat[rows] + jitter * sd * rng.normal(size=(n_copy, cfg.embedding_dim))
         cb[n_copy:] = mu + sd * rng.normal(size=(k - n_copy, cfg.embedding_dim))
         cb = cb[rng.permutation(k)].astype(np.float32)
         params["quantizer"]["codebook"] = cb
@@ -113,8 +113,12 @@ def pick_codebook(params: Any, cfg: TokenizerConfig, zs: list[np.ndarray],
     raise RuntimeError("no codebook with a safe argmin margin in 100 attempts")
 
 
-def test_image(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """A smooth gradient plus noise, quantised to k/255 so float32 holds it exactly."""
+def test_image(rng: np.random.Generator, h: int, w: int, smooth: bool = True) -> np.ndarray:
+    """A smooth gradient plus noise (or pure noise), quantised to k/255 so float32 holds it
+    exactly. Pure noise keeps the 256 latents of the full-size image far apart (a smooth image
+    gives near-duplicate latents, and then no codebook has a safe argmin margin)."""
+    if not smooth:
+        return (np.round(rng.uniform(size=(h, w, 3)) * 255) / 255).astype(np.float32)[None]
     yy, xx = np.meshgrid(np.linspace(0, 1, h), np.linspace(0, 1, w), indexing="ij")
     base = np.stack([yy, xx, 0.5 * (yy + xx)], axis=-1)
     img = np.clip(0.7 * base + 0.3 * rng.uniform(size=(h, w, 3)), 0, 1)
@@ -125,13 +129,13 @@ def test_image(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 
 def build_pair(tcfg: TokenizerConfig, xcfg: TransformerConfig, image_sizes: list[tuple[int, int]],
-               seed: int) -> dict[str, Any]:
+               seed: int, smooth: bool = True, jitter: float = 0.5) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     tok = random_tree(fm.init_shapes_tokenizer(tcfg, image_size=tcfg.downsample_factor), rng)
     trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
-    images = [test_image(rng, h, w) for (h, w) in image_sizes]
+    images = [test_image(rng, h, w, smooth) for (h, w) in image_sizes]
     zs = [ref.encode(tok, tcfg, img) for img in images]
-    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1)
+    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1, jitter)
     ids = [ref.quantize(tok, z) for z in zs]
     decoded = [ref.decode_ids(tok, tcfg, i) for i in ids]
 
@@ -191,7 +195,8 @@ def make_tiny(out: Path) -> dict[str, Any]:
 
 def make_full_size(out: Path) -> dict[str, Any]:
     class_names = [f"class_{i}" for i in range(1000)]
-    pair = build_pair(OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, [(256, 256)], WEIGHT_SEED)
+    pair = build_pair(OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, [(256, 256)], WEIGHT_SEED,
+                      smooth=False, jitter=0.1)
     write_pair(out, pair, OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, class_names, 256,
                variants=False)
     return pair
