@@ -1,1 +1,0 @@
-// Checkpoints: see Docs/Modules.md. (Module under construction.)
