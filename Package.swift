@@ -71,6 +71,26 @@ let package = Package(
             ]
         ),
 
+        // MARK: VQGAN: the official MaskGIT tokenizer (encoder, quantizer, decoder)
+        .target(
+            name: "VQGAN",
+            dependencies: [
+                "Tensors",
+                "Checkpoints",
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+
+        // MARK: Transformer: the official MaskGIT bidirectional transformer
+        .target(
+            name: "Transformer",
+            dependencies: [
+                "Tensors",
+                "Checkpoints",
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+
         // MARK: Editing: token grids, mask schedules, parallel decoder, the edits (against protocols)
         .target(
             name: "Editing",
@@ -133,6 +153,16 @@ let package = Package(
             dependencies: [
                 "RPCServer",
             ]
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "Checkpoints",
+                "Tensors",
+                "VQGAN",
+                "Transformer",
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EditingTests",

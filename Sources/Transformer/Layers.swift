@@ -1,0 +1,115 @@
+// Layers of the MaskGIT bidirectional transformer (port of maskgit/nets/maskgit_transformer.py):
+// Dense, LayerNorm, self-attention (Flax nn.SelfAttention with DenseGeneral q/k/v/out), MLP.
+//
+// Legend: L sequence length, C hidden size, H heads, hd head width (C = H·hd), I MLP width.
+// Activations are [L, C] matrices.
+
+import Checkpoints
+import Foundation
+import Tensors
+
+/// Flax Dense (checkpoint: `kernel` [in, out], `bias` [out]).
+struct Dense: Sendable {
+    let kernel: Tensor   // [in, out]
+    let bias: Tensor     // [out]
+
+    init(_ w: WeightScope, in i: Int, out o: Int) throws {
+        kernel = try w.take("kernel", [i, o])
+        bias = try w.take("bias", [o])
+    }
+
+    init(kernel: Tensor, bias: Tensor) {
+        self.kernel = kernel
+        self.bias = bias
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        Ops.matmul(x, kernel, bias: bias)   // [L, in] -> [L, out]
+    }
+}
+
+/// Flax LayerNorm (checkpoint: `scale`, `bias`).
+struct LayerNorm: Sendable {
+    let scale: Tensor
+    let bias: Tensor
+    let epsilon: Float
+
+    init(_ w: WeightScope, channels: Int, epsilon: Float) throws {
+        scale = try w.take("scale", [channels])
+        bias = try w.take("bias", [channels])
+        self.epsilon = epsilon
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        Ops.layerNorm(x, epsilon: epsilon, scale: scale, bias: bias)
+    }
+}
+
+/// Multi-head self-attention over all positions (the official attention mask is all ones).
+/// DenseGeneral kernels (in, H, hd) and (H, hd, out) are flattened to matrices once, at load.
+struct SelfAttention: Sendable {
+    let query: Dense    // self_attention/query [C, H·hd]
+    let key: Dense      // self_attention/key
+    let value: Dense    // self_attention/value
+    let out: Dense      // self_attention/out [H·hd, C]
+    let heads: Int
+    let headDim: Int
+
+    init(_ w: WeightScope, config: TransformerConfig) throws {
+        let c = config.hiddenSize, h = config.numHeads, hd = config.headDim
+        func projection(_ name: String) throws -> Dense {
+            let kernel = try w(name).take("kernel", [c, h, hd]).reshaped([c, h * hd])
+            let bias = try w(name).take("bias", [h, hd]).reshaped([h * hd])
+            return Dense(kernel: kernel, bias: bias)
+        }
+        query = try projection("query")
+        key = try projection("key")
+        value = try projection("value")
+        out = Dense(kernel: try w("out").take("kernel", [h, hd, c]).reshaped([h * hd, c]),
+                    bias: try w("out").take("bias", [c]))
+        heads = h
+        headDim = hd
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let l = x.shape[0]
+        func split(_ t: Tensor) -> Tensor {                                   // [L, H·hd] -> [H, L, hd]
+            t.reshaped([l, heads, headDim]).permuted([1, 0, 2])
+        }
+        let q = split(query(x)), k = split(key(x)), v = split(value(x))
+        var scores = Ops.batchedMatmul(q, k, transposeB: true)                // [H, L, L]
+        Ops.scaleInPlace(&scores, by: 1 / Float(headDim).squareRoot())
+        Ops.softmaxInPlace(&scores)
+        let context = Ops.batchedMatmul(scores, v)                            // [H, L, hd]
+        return out(context.permuted([1, 0, 2]).reshaped([l, heads * headDim]))  // [L, C]
+    }
+}
+
+/// One post-LN encoder layer: x = LN(attn(x) + x); x = LN(mlp(x) + x).
+struct TransformerLayer: Sendable {
+    let attention: SelfAttention   // Attention_0/self_attention
+    let attentionNorm: LayerNorm   // Attention_0/attention_output_ln
+    let intermediate: Dense        // Mlp_0/intermediate_output [C, I]
+    let output: Dense              // Mlp_0/layer_output [I, C]
+    let outputNorm: LayerNorm      // Mlp_0/layer_output_ln
+
+    init(_ w: WeightScope, config: TransformerConfig) throws {
+        let c = config.hiddenSize, eps = config.layerNormEpsilon
+        attention = try SelfAttention(w("Attention_0")("self_attention"), config: config)
+        attentionNorm = try LayerNorm(w("Attention_0")("attention_output_ln"), channels: c, epsilon: eps)
+        intermediate = try Dense(w("Mlp_0")("intermediate_output"), in: c, out: config.intermediateSize)
+        output = try Dense(w("Mlp_0")("layer_output"), in: config.intermediateSize, out: c)
+        outputNorm = try LayerNorm(w("Mlp_0")("layer_output_ln"), channels: c, epsilon: eps)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var a = attention(x)                         // [L, C]
+        Ops.addInPlace(&a, x)
+        let h = attentionNorm(a)
+        var m = intermediate(h)                      // [L, I]
+        Ops.geluInPlace(&m, approximation: .tanh)    // jax.nn.gelu default: tanh approximation
+        var o = output(m)                            // [L, C]
+        Ops.addInPlace(&o, h)
+        return outputNorm(o)
+    }
+}

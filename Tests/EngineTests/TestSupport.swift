@@ -1,0 +1,31 @@
+import Checkpoints
+import Foundation
+import Tensors
+import XCTest
+
+/// The tiny golden fixtures (see Fixtures/tiny/README.md for the producing command).
+let tinyFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tiny")
+
+/// Asserts `actual` matches `expected` within a relative error `tolerance`, measured against the
+/// tensor's largest magnitude (max |a − e| / max |e|), and reports the shape and the error.
+func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(what): \(actual.shape) vs \(expected.shape)", file: file, line: line)
+    guard actual.count == expected.count, actual.count > 0 else { return }
+    var maxDiff: Float = 0, scale: Float = 0
+    for i in 0..<actual.count {
+        maxDiff = max(maxDiff, abs(actual.storage[i] - expected.storage[i]))
+        scale = max(scale, abs(expected.storage[i]))
+    }
+    let relative = maxDiff / max(scale, .leastNormalMagnitude)
+    XCTAssertLessThanOrEqual(relative, tolerance,
+                             "\(what) \(expected.shape): max |diff| \(maxDiff), scale \(scale), relative \(relative)",
+                             file: file, line: line)
+    XCTAssertFalse(actual.storage.contains { !$0.isFinite }, "\(what): non-finite values", file: file, line: line)
+}
+
+/// Drops a leading batch axis of 1: [1, ...] → [...].
+func unbatched(_ t: Tensor) -> Tensor {
+    precondition(t.shape.first == 1)
+    return t.reshaped(Array(t.shape.dropFirst()))
+}
