@@ -99,6 +99,18 @@ let package = Package(
             ]
         ),
 
+        // MARK: Engine: loaded models (networks behind the editing protocols), model directories
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Checkpoints",
+                "Tensors",
+                "VQGAN",
+                "Transformer",
+                "Editing",
+            ]
+        ),
+
         // MARK: JSONRPC: JSON values with verbatim numbers, line framing, JSON-RPC 2.0 envelopes
         .target(
             name: "JSONRPC"
@@ -157,6 +169,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
+                "Engine",
+                "Editing",
                 "Checkpoints",
                 "Tensors",
                 "VQGAN",

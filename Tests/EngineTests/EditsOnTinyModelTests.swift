@@ -1,0 +1,120 @@
+import Editing
+import Engine
+import Foundation
+import ImageCodecs
+import XCTest
+
+/// The edits run end to end on the tiny random-weight model (stride 4, 4x4 grid, native 16 px).
+/// The pictures are meaningless; what is checked is geometry, bit-exactness and determinism.
+final class EditsOnTinyModelTests: XCTestCase {
+    static let model: MaskGITModel = {
+        do { return try MaskGITModel(directory: tinyFixtures) } catch { fatalError("tiny model: \(error)") }
+    }()
+
+    /// A smooth test picture with some structure, RGB or RGBA.
+    static func picture(width: Int, height: Int, alpha: Bool = false) -> RGBImage {
+        var image = RGBImage(width: width, height: height, layout: alpha ? .rgba : .rgb)
+        let c = image.channels
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = (y * width + x) * c
+                image.pixels[i] = UInt8((x * 255) / max(1, width - 1))
+                image.pixels[i + 1] = UInt8((y * 255) / max(1, height - 1))
+                image.pixels[i + 2] = UInt8(((x / 5 + y / 7) % 2) * 200 + 20)
+                if alpha { image.pixels[i + 3] = UInt8((x * 7 + y * 13) % 256) }
+            }
+        }
+        return image
+    }
+
+    /// Pixels a window's regenerated tokens cover, grown by `band` pixels.
+    static func touched(_ result: EditResult, stride: Int, band: Int, width: Int, height: Int) -> [Bool] {
+        var touched = [Bool](repeating: false, count: width * height)
+        for window in result.windows {
+            let s = Double(stride) / window.scale
+            for r in 0..<window.gridShape.height {
+                for col in 0..<window.gridShape.width where window.tokenMask[r * window.gridShape.width + col] {
+                    let x0 = window.x + Int((Double(col) * s).rounded(.down)) - band
+                    let y0 = window.y + Int((Double(r) * s).rounded(.down)) - band
+                    let x1 = window.x + Int((Double(col + 1) * s).rounded(.up)) + band
+                    let y1 = window.y + Int((Double(r + 1) * s).rounded(.up)) + band
+                    for y in max(0, y0)..<min(height, y1) {
+                        for x in max(0, x0)..<min(width, x1) { touched[y * width + x] = true }
+                    }
+                }
+            }
+        }
+        return touched
+    }
+
+    func testInpaintKeepsEveryPixelOutsideTheFeatherBand() throws {
+        let editor = try Self.model.editor()
+        var generator = SystemRandomNumberGenerator()
+        for (width, height, alpha) in [(16, 16, false), (40, 28, true), (13, 9, false)] {
+            let image = Self.picture(width: width, height: height, alpha: alpha)
+            var rects: [PixelRect] = []
+            for _ in 0..<2 {
+                let w = Int.random(in: 1...max(1, width / 3), using: &generator)
+                let h = Int.random(in: 1...max(1, height / 3), using: &generator)
+                rects.append(PixelRect(x: Int.random(in: 0...(width - w), using: &generator),
+                                       y: Int.random(in: 0...(height - h), using: &generator), width: w, height: h))
+            }
+            let mask = PixelMask(width: width, height: height, rectangles: rects)
+            let result = try editor.apply(InpaintEdit(image: image, mask: mask, condition: .classLabel(3),
+                                                      featherRadius: 1, seed: 7))
+            XCTAssertEqual(result.image.width, width)
+            XCTAssertEqual(result.image.height, height)
+            XCTAssertEqual(result.image.layout, image.layout)
+            XCTAssertEqual(result.seed, 7)
+            let band = Int((3 * result.featherRadius).rounded(.up)) + 1
+            let touched = Self.touched(result, stride: 4, band: band, width: width, height: height)
+            let c = image.channels
+            for p in 0..<(width * height) {
+                // Every masked pixel lies in a regenerated token.
+                if mask.values[p] >= 0.5 { XCTAssertTrue(touched[p], "masked pixel \(p) not covered by the token mask") }
+                if !touched[p] {
+                    XCTAssertEqual(Array(result.image.pixels[(p * c)..<(p * c + c)]), Array(image.pixels[(p * c)..<(p * c + c)]),
+                                   "pixel \(p % width),\(p / width) outside the band changed (\(width)x\(height))")
+                }
+                if alpha { XCTAssertEqual(result.image.pixels[p * c + 3], image.pixels[p * c + 3], "alpha changed") }
+            }
+        }
+    }
+
+    func testGenerateIsDeterministicPerSeed() throws {
+        let editor = try Self.model.editor()
+        let a = try editor.apply(GenerateEdit(condition: .classLabel(1), seed: 42))
+        let b = try editor.apply(GenerateEdit(condition: .classLabel(1), seed: 42))
+        let c = try editor.apply(GenerateEdit(condition: .classLabel(1), seed: 43))
+        XCTAssertEqual(a.image.width, 16)
+        XCTAssertEqual(a.image.pixels, b.image.pixels)
+        XCTAssertEqual(a.tokens, b.tokens)
+        XCTAssertNotEqual(a.tokens, c.tokens)
+        // No null class in the official layout: unconditional generation is refused.
+        XCTAssertThrowsError(try editor.apply(GenerateEdit(condition: .unconditional, seed: 1)))
+    }
+
+    func testOutpaintToThreeTimesTheNativeWidth() throws {
+        let editor = try Self.model.editor()
+        let image = Self.picture(width: 16, height: 16)
+        let result = try editor.apply(OutpaintEdit(image: image, margins: EdgeInsets(right: 32), condition: .classLabel(0), seed: 3))
+        XCTAssertEqual(result.image.width, 48)
+        XCTAssertEqual(result.image.height, 16)
+        for y in 0..<16 {
+            for x in 0..<16 {
+                let i = (y * 48 + x) * 3, j = (y * 16 + x) * 3
+                XCTAssertEqual(Array(result.image.pixels[i..<(i + 3)]), Array(image.pixels[j..<(j + 3)]))
+            }
+        }
+        XCTAssertGreaterThan(result.windows.count, 1, "past the native grid it slides windows")
+    }
+
+    func testClassEditUsesTheDilatedRegion() throws {
+        let editor = try Self.model.editor()
+        let image = Self.picture(width: 16, height: 16)
+        let result = try editor.apply(ClassEdit(image: image, box: PixelRect(x: 4, y: 4, width: 4, height: 4), targetClass: 5, seed: 11))
+        XCTAssertEqual(result.windows.count, 1)
+        // Official bbox: token rows/cols max(0, 1 − 1) ..< min(4, 1 + 1 + 1) = 0..<3 → 9 tokens.
+        XCTAssertEqual(result.windows[0].regeneratedCount, 9)
+    }
+}
