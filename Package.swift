@@ -7,6 +7,7 @@ let package = Package(
     name: "maskgit-rpc",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "maskgit-rpc", targets: ["maskgit-rpc"]),
         .executable(name: "maskgit-cli", targets: ["maskgit-cli"]),
         .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
         .library(name: "Tensors", targets: ["Tensors"]),
@@ -121,6 +122,23 @@ let package = Package(
             name: "RPCServer",
             dependencies: [
                 "JSONRPC",
+                "ImageCodecs",
+                "Editing",
+                "Engine",
+            ],
+            resources: [.copy("Resources/openrpc.json")]
+        ),
+
+        // MARK: maskgit-rpc: the server executable (flags, model loading, stdio)
+        .executableTarget(
+            name: "maskgit-rpc",
+            dependencies: [
+                "RPCServer",
+                "Engine",
+                "ImageCodecs",
+                "JSONRPC",
+                "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 

@@ -1,0 +1,174 @@
+// Parameters shared by the edit methods: decoding options, seed, class, mask, mask policy.
+// Every name here is documented in Protocol/openrpc.json.
+
+import Editing
+import Engine
+import ImageCodecs
+import JSONRPC
+
+/// The decoding keys every edit accepts.
+let decodingKeys: Set<String> = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature",
+                                 "temperature", "topK", "guidance", "guidanceRamp"]
+
+extension Params {
+    /// The seed, when given (0 ... 2^53, so it survives JSON numbers in every client).
+    func seed() throws(RPCError) -> UInt64? {
+        guard let s = try int("seed", in: 0...9_007_199_254_740_991) else { return nil }
+        return UInt64(s)
+    }
+
+    /// Decoding options over `defaults` (official: cosine, 12 steps, τ 4.5).
+    func decodingOptions(defaults: DecodingOptions, model: MaskGITModel) throws(RPCError) -> DecodingOptions {
+        var o = defaults
+        if let steps = try int("steps", in: 1...64) { o.steps = steps }
+        if let start = try int("startStep", in: 0...63) { o.startStep = start }
+        guard o.startStep < o.steps else {
+            throw ServerError.invalidParams(field: field("startStep"), expected: "less than steps (\(o.steps))", got: String(o.startStep))
+        }
+        if let name = try string("schedule") {
+            switch name {
+            case "cosine": o.schedule = .cosine
+            case "linear": o.schedule = .linear
+            case "square": o.schedule = .square
+            case "cubic": o.schedule = .cubic
+            case "exponential": o.schedule = .exponential
+            case "log": o.schedule = .logarithmic
+            case "arccos": o.schedule = .arccos
+            default:
+                throw ServerError.invalidParams(field: field("schedule"),
+                                                expected: "one of cosine, linear, square, cubic, exponential, log, arccos", got: name)
+            }
+        }
+        let tau = try double("choiceTemperature", in: 0...100)
+        switch try string("sampler") ?? "confidence" {
+        case "confidence": o.order = .confidence(choiceTemperature: tau.map(Float.init) ?? 4.5)
+        case "halton": o.order = .halton(roll: false)
+        case let other: throw ServerError.invalidParams(field: field("sampler"), expected: "\"confidence\" or \"halton\"", got: other)
+        }
+        if let t = try double("temperature", in: 0.01...10) { o.temperature = .constant(Float(t)) }
+        if let k = try int("topK", in: 1...1_000_000) { o.topK = k }
+        if let w = try double("guidance", in: 0...50), w > 0 {
+            guard model.hasNullClass else {
+                throw ServerError.make(ServerError.unsupported,
+                                       "Model \(model.name) has no null class: classifier-free guidance is unavailable",
+                                       details: ["field": .string(field("guidance")), "model": .string(model.name)])
+            }
+            var ramp = Guidance.Ramp.constant
+            switch try string("guidanceRamp") ?? "constant" {
+            case "constant": ramp = .constant
+            case "linear": ramp = .linear
+            case let other: throw ServerError.invalidParams(field: field("guidanceRamp"), expected: "\"constant\" or \"linear\"", got: other)
+            }
+            o.guidance = Guidance(weight: Float(w), ramp: ramp)
+        }
+        return o
+    }
+
+    /// The class condition: `class` as a label number or a class name; absent → unconditional
+    /// for models with a null class, an error otherwise.
+    func conditioning(_ key: String = "class", model: MaskGITModel, required: Bool = false) throws(RPCError) -> Conditioning {
+        guard let value = value(key) else {
+            if !required, model.hasNullClass { return .unconditional }
+            throw ServerError.invalidParams(field: field(key), expected: "a class label (0...\(model.classNames.count - 1)) or name",
+                                            got: "nothing", detail: model.hasNullClass ? nil : "this model has no unconditional mode")
+        }
+        return .classLabel(try classLabel(value, field: field(key), model: model))
+    }
+
+    func classLabel(_ value: JSONValue, field: String, model: MaskGITModel) throws(RPCError) -> Int {
+        if let i = value.intValue {
+            guard i >= 0, i < model.classNames.count else {
+                throw ServerError.invalidParams(field: field, expected: "a class label in 0...\(model.classNames.count - 1)", got: String(i))
+            }
+            return i
+        }
+        if let name = value.stringValue {
+            if let i = model.classNames.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return i }
+            throw ServerError.invalidParams(field: field, expected: "a class name of model \(model.name) (see models.list)", got: name)
+        }
+        throw ServerError.invalidParams(field: field, expected: "a class label or name", got: value.typeName)
+    }
+
+    /// The token mask policy: `maskPolicy` ("anyOverlap", "officialBoundingBox", "coverage")
+    /// with `coverage` (0...1] for the last.
+    func maskPolicy(default fallback: TokenMaskPolicy) throws(RPCError) -> TokenMaskPolicy {
+        guard let name = try string("maskPolicy") else { return fallback }
+        switch name {
+        case "anyOverlap": return .anyOverlap
+        case "officialBoundingBox": return .officialBoundingBox
+        case "coverage":
+            let t = try double("coverage", in: 0.001...1) ?? 0.5
+            return .coverage(Float(t))
+        default:
+            throw ServerError.invalidParams(field: field("maskPolicy"), expected: "anyOverlap, officialBoundingBox or coverage", got: name)
+        }
+    }
+
+    /// `feather`: the Gaussian radius in pixels (nil → the official S/16 − 1).
+    func feather() throws(RPCError) -> Float? {
+        try double("feather", in: 0...256).map(Float.init)
+    }
+
+    /// A mask over a `width` × `height` image:
+    /// `{"image": ImageRef, "channel": "luminance"|"alpha", "threshold": 0...255, "invert": bool,
+    ///   "rects": [{x, y, width, height}]}`; image and rects are combined (union).
+    func mask(_ key: String, width: Int, height: Int, policy: ImagePolicy) throws(RPCError) -> PixelMask {
+        guard let spec = try object(key) else {
+            throw ServerError.invalidParams(field: field(key), expected: "a mask object with \"image\" and/or \"rects\"", got: "nothing")
+        }
+        try spec.rejectUnknown(["image", "channel", "threshold", "invert", "rects"])
+        var values = [Float](repeating: 0, count: width * height)
+        var any = false
+        if let ref = spec.value("image") {
+            let image = try policy.readImage(ref, field: spec.field("image"))
+            guard image.width == width, image.height == height else {
+                throw ServerError.make(ServerError.maskSizeMismatch,
+                                       "Mask is \(image.width)x\(image.height) but the image is \(width)x\(height)",
+                                       details: ["field": .string(spec.field("image")),
+                                                 "expected": .string("\(width)x\(height)"), "got": .string("\(image.width)x\(image.height)")])
+            }
+            let threshold = try spec.int("threshold", in: 0...255) ?? 128
+            let channel = try spec.string("channel") ?? "luminance"
+            let source: PixelMask
+            switch channel {
+            case "luminance": source = PixelMask(luminanceOf: image)
+            case "alpha":
+                guard let alpha = PixelMask(alphaOf: image) else {
+                    throw ServerError.invalidParams(field: spec.field("channel"), expected: "\"luminance\" for a mask image without alpha", got: "alpha")
+                }
+                source = alpha
+            default:
+                throw ServerError.invalidParams(field: spec.field("channel"), expected: "\"luminance\" or \"alpha\"", got: channel)
+            }
+            let cut = Float(threshold) / 255
+            for i in 0..<values.count where source.values[i] >= cut && (threshold > 0 || source.values[i] > 0) {
+                values[i] = 1
+            }
+            any = true
+        }
+        if let rects = try spec.array("rects") {
+            for (index, rect) in rects.enumerated() {
+                let f = spec.field("rects[\(index)]")
+                guard let o = rect.objectValue else { throw ServerError.invalidParams(field: f, expected: "an object {x, y, width, height}", got: rect.typeName) }
+                let r = Params(o, path: f)
+                let x = try r.requiredInt("x"), y = try r.requiredInt("y")
+                let w = try r.requiredInt("width", in: 1...Int(Int32.max)), h = try r.requiredInt("height", in: 1...Int(Int32.max))
+                let x0 = max(0, x), y0 = max(0, y), x1 = min(width, x + w), y1 = min(height, y + h)
+                guard x0 < x1, y0 < y1 else {
+                    throw ServerError.invalidParams(field: f, expected: "a rectangle overlapping the \(width)x\(height) image")
+                }
+                for yy in y0..<y1 { for xx in x0..<x1 { values[yy * width + xx] = 1 } }
+            }
+            any = true
+        }
+        guard any else { throw ServerError.invalidParams(field: field(key), expected: "\"image\" and/or \"rects\"") }
+        if try spec.bool("invert") == true { values = values.map { 1 - $0 } }
+        guard values.contains(where: { $0 >= 0.5 }) else {
+            throw ServerError.invalidParams(field: field(key), expected: "a mask selecting at least one pixel", got: "an empty mask")
+        }
+        guard let mask = PixelMask(width: width, height: height, values: values) else {
+            throw RPCError(code: StandardErrorCode.internalError, message: "mask of \(values.count) values for \(width)x\(height)")
+        }
+        return mask
+    }
+}

@@ -1,0 +1,167 @@
+// Images in and out of the protocol: base64 (data-URL prefix tolerated) or file paths confined to
+// allowed roots; output written atomically (temporary file, then rename).
+
+import Foundation
+import ImageCodecs
+import JSONRPC
+
+/// Where the server may read and write files, and how large images may be.
+public struct ImagePolicy: Sendable {
+    /// Absolute, standardized directories; a path must resolve inside one of them.
+    public var allowedRoots: [URL]
+    public var limits: DecodeLimits
+
+    public init(allowedRoots: [URL], limits: DecodeLimits = DecodeLimits(maxPixels: 16 << 20)) {
+        self.allowedRoots = allowedRoots.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
+        self.limits = limits
+    }
+
+    /// Resolves `path` (absolute, or relative to the first root) and checks it lies in a root.
+    /// Symbolic links are resolved first, so a link cannot lead outside.
+    func confined(_ path: String, field: String) throws(RPCError) -> URL {
+        guard !path.isEmpty, !path.contains("\0") else {
+            throw ServerError.invalidParams(field: field, expected: "a file path", got: "an empty path")
+        }
+        guard let firstRoot = allowedRoots.first else {
+            throw ServerError.make(ServerError.pathNotAllowed, "File paths are disabled (no --allow-root)", details: ["field": .string(field)])
+        }
+        let base = path.hasPrefix("/") ? URL(fileURLWithPath: path) : firstRoot.appendingPathComponent(path)
+        // Resolve the directory (the file itself may not exist yet, for outputs).
+        let directory = base.deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
+        var resolved = directory.appendingPathComponent(base.lastPathComponent)
+        if FileManager.default.fileExists(atPath: resolved.path) { resolved = resolved.resolvingSymlinksInPath() }
+        let inside = allowedRoots.contains { root in
+            resolved.path == root.path || resolved.path.hasPrefix(root.path.hasSuffix("/") ? root.path : root.path + "/")
+        }
+        guard inside else {
+            throw ServerError.make(ServerError.pathNotAllowed, "Path \(path) is outside the allowed roots",
+                                   details: ["field": .string(field), "path": .string(path),
+                                             "allowedRoots": .array(allowedRoots.map { .string($0.path) })])
+        }
+        return resolved
+    }
+
+    /// Reads an image reference: `"base64..."`, `"data:image/png;base64,..."`,
+    /// `{"data": "..."}` or `{"path": "..."}`.
+    public func readImage(_ value: JSONValue, field: String) throws(RPCError) -> RGBImage {
+        let bytes: [UInt8]
+        switch value {
+        case .string(let text):
+            bytes = try decodeBase64(text, field: field)
+        case .object(let object):
+            let p = Params(object, path: field)
+            if let data = try p.string("data") {
+                bytes = try decodeBase64(data, field: p.field("data"))
+            } else if let path = try p.string("path") {
+                let url = try confined(path, field: p.field("path"))
+                do { bytes = Array(try Data(contentsOf: url)) } catch {
+                    throw ServerError.make(ServerError.ioFailed, "Cannot read \(path): \(error.localizedDescription)",
+                                           details: ["field": .string(p.field("path"))])
+                }
+            } else {
+                throw ServerError.invalidParams(field: field, expected: "an object with \"data\" (base64) or \"path\"")
+            }
+        default:
+            throw ServerError.invalidParams(field: field, expected: "a base64 string or an object with \"data\" or \"path\"", got: value.typeName)
+        }
+        do {
+            return try ImageDecoder.decode(bytes, limits: limits)
+        } catch {
+            if case .dimensionsOverLimit(_, let w, let h, _) = error {
+                throw ServerError.make(ServerError.limitExceeded, "Image \(w)x\(h) exceeds the limit of \(limits.maxPixels) pixels",
+                                       details: ["field": .string(field), "limit": .int(limits.maxPixels), "got": .int(w * h)])
+            }
+            throw ServerError.make(ServerError.imageDecodeFailed, "Cannot decode \(field): \(error)",
+                                   details: ["field": .string(field), "detail": .string("\(error)")])
+        }
+    }
+
+    private func decodeBase64(_ text: String, field: String) throws(RPCError) -> [UInt8] {
+        var payload = Substring(text)
+        if payload.hasPrefix("data:") {
+            guard let comma = payload.firstIndex(of: ",") else {
+                throw ServerError.invalidParams(field: field, expected: "a data URL with a comma before the payload")
+            }
+            guard payload[..<comma].hasSuffix(";base64") else {
+                throw ServerError.invalidParams(field: field, expected: "a base64 data URL (\";base64,\")")
+            }
+            payload = payload[payload.index(after: comma)...]
+        }
+        guard let data = Data(base64Encoded: String(payload), options: .ignoreUnknownCharacters), !data.isEmpty else {
+            throw ServerError.make(ServerError.imageDecodeFailed, "\(field) is not valid base64", details: ["field": .string(field)])
+        }
+        return Array(data)
+    }
+}
+
+/// How a result image goes back to the client.
+public struct ImageOutput: Sendable {
+    /// `none` returns no image (useful for session edits; `session.export` fetches it later).
+    public enum Transport: String, Sendable { case base64, path, none }
+
+    public var transport: Transport = .base64
+    public var encoding: ImageEncoding = .png
+    public var path: URL?
+
+    public init() {}
+
+    /// Parses `output: {transport, format, quality, path}`.
+    public init(_ params: Params?, policy: ImagePolicy) throws(RPCError) {
+        guard let params else { return }
+        try params.rejectUnknown(["transport", "format", "quality", "path"])
+        let quality = try params.double("quality", in: 0...100)
+        switch try params.string("format") ?? "png" {
+        case "png": encoding = .png
+        case "webp": encoding = .webp(quality.map { .lossy(Float($0)) } ?? .lossless)
+        case let other: throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\" or \"webp\"", got: other)
+        }
+        if let path = try params.string("path") {
+            transport = .path
+            self.path = try policy.confined(path, field: params.field("path"))
+        }
+        if let t = try params.string("transport") {
+            guard let parsed = Transport(rawValue: t) else {
+                throw ServerError.invalidParams(field: params.field("transport"), expected: "\"base64\", \"path\" or \"none\"", got: t)
+            }
+            transport = parsed
+        }
+        if transport == .path, path == nil {
+            throw ServerError.invalidParams(field: params.field("path"), expected: "a path when transport is \"path\"")
+        }
+    }
+
+    /// Encodes `image` and returns its JSON description (with `data` or `path`).
+    public func deliver(_ image: RGBImage) throws(RPCError) -> JSONValue {
+        let bytes: [UInt8]
+        do { bytes = try ImageEncoder.encode(image, as: encoding) } catch {
+            throw RPCError(code: StandardErrorCode.internalError, message: "Encoding the result failed: \(error)")
+        }
+        var object: JSONObject = [
+            "mediaType": .string(encoding.format.mimeType),
+            "width": .int(image.width), "height": .int(image.height),
+            "channels": .int(image.channels), "bytes": .int(bytes.count),
+        ]
+        switch transport {
+        case .base64:
+            object["data"] = .string(Data(bytes).base64EncodedString())
+        case .none:
+            break
+        case .path:
+            guard let path else { throw ServerError.invalidParams(field: "output.path", expected: "a path") }
+            let temporary = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).\(UUID().uuidString).tmp")
+            do {
+                try Data(bytes).write(to: temporary)
+                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
+                guard rename(temporary.path, path.path) == 0 else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                }
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                throw ServerError.make(ServerError.ioFailed, "Cannot write \(path.path): \(error.localizedDescription)",
+                                       details: ["field": .string("output.path")])
+            }
+            object["path"] = .string(path.path)
+        }
+        return .object(object)
+    }
+}

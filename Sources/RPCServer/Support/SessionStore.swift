@@ -1,0 +1,196 @@
+// SessionStore: every open session's image and token grid, with revisions for undo and redo,
+// bounded by a session count and a memory budget with least-recently-used eviction.
+//
+// Thread-safety: one mutex guards all state. Edits read a snapshot, compute without the lock,
+// then commit a new revision; the server runs edits and undo/redo one at a time, so a commit
+// always extends the revision it started from.
+
+import Editing
+import Foundation
+import ImageCodecs
+import JSONRPC
+import Synchronization
+
+/// One state of a session's image.
+public struct Revision: Sendable {
+    public var image: RGBImage
+    /// The image's token grid (⌈h/S⌉ × ⌈w/S⌉); `TokenGrid.missing` where unknown.
+    public var tokens: TokenGrid
+    /// What made this revision ("open", "inpaint", ...).
+    public var operation: String
+    public var seed: UInt64?
+
+    var bytes: Int { image.pixels.count + tokens.tokens.count * MemoryLayout<Int32>.size }
+}
+
+/// A copy of what a request needs from a session.
+public struct SessionSnapshot: Sendable {
+    public let id: String
+    public let model: String
+    public let revision: Int
+    public let current: Revision
+    public let revisionCount: Int
+    public let canUndo: Bool
+    public let canRedo: Bool
+    public let bytes: Int
+}
+
+/// Limits of the store, advertised by `initialize`.
+public struct SessionLimits: Sendable {
+    public var maxSessions = 16
+    public var memoryBudgetBytes = 512 << 20
+    /// Revisions kept per session (older ones are dropped; undo stops there).
+    public var maxRevisions = 32
+    public init() {}
+}
+
+public final class SessionStore: Sendable {
+    private final class Entry: @unchecked Sendable {
+        // Mutated only under SessionStore.state's lock.
+        let id: String
+        let model: String
+        var revisions: [Revision]
+        /// Index of the current revision in `revisions`.
+        var current: Int
+        /// Number of the revision at index 0 (revisions dropped from the front keep their numbers).
+        var firstNumber = 0
+        var lastUse: UInt64
+
+        init(id: String, model: String, first: Revision, use: UInt64) {
+            self.id = id
+            self.model = model
+            revisions = [first]
+            current = 0
+            lastUse = use
+        }
+
+        var bytes: Int { revisions.reduce(0) { $0 + $1.bytes } }
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var evicted: [String] = []   // most recent last, bounded
+        var clock: UInt64 = 0
+        var nextID = 1
+    }
+
+    public let limits: SessionLimits
+    private let state = Mutex(State())
+
+    public init(limits: SessionLimits = SessionLimits()) { self.limits = limits }
+
+    /// Opens a session; returns its id and the ids evicted to make room.
+    public func open(model: String, revision: Revision) throws(RPCError) -> (id: String, evicted: [String]) {
+        guard revision.bytes <= limits.memoryBudgetBytes else {
+            throw ServerError.make(ServerError.limitExceeded, "The image needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
+                                   details: ["limit": .int(limits.memoryBudgetBytes), "got": .int(revision.bytes)])
+        }
+        return state.withLock { s in
+            s.clock += 1
+            let id = "s\(s.nextID)"
+            s.nextID += 1
+            s.entries[id] = Entry(id: id, model: model, first: revision, use: s.clock)
+            let evicted = Self.evict(&s, limits: limits, keep: id)
+            return (id, evicted)
+        }
+    }
+
+    /// A snapshot of the session's current revision; marks it used.
+    public func snapshot(_ id: String) throws(RPCError) -> SessionSnapshot {
+        try state.withLock { s throws(RPCError) in
+            let entry = try Self.entry(&s, id)
+            return Self.snapshot(entry)
+        }
+    }
+
+    /// Appends a revision after `base` (dropping redo history past it); returns the new snapshot.
+    public func commit(_ id: String, base: Int, revision: Revision) throws(RPCError) -> (SessionSnapshot, evicted: [String]) {
+        try state.withLock { s throws(RPCError) in
+            let entry = try Self.entry(&s, id)
+            let baseIndex = base - entry.firstNumber
+            guard baseIndex == entry.current else {
+                throw ServerError.make(ServerError.staleRevision, "Session \(id) moved from revision \(base) to \(entry.current + entry.firstNumber) during the edit",
+                                       details: ["session": .string(id), "expected": .int(base), "got": .int(entry.current + entry.firstNumber)])
+            }
+            entry.revisions.removeSubrange((entry.current + 1)...)
+            entry.revisions.append(revision)
+            entry.current += 1
+            if entry.revisions.count > limits.maxRevisions {
+                let drop = entry.revisions.count - limits.maxRevisions
+                entry.revisions.removeFirst(drop)
+                entry.current -= drop
+                entry.firstNumber += drop
+            }
+            let evicted = Self.evict(&s, limits: limits, keep: id)
+            return (Self.snapshot(entry), evicted)
+        }
+    }
+
+    /// Moves the current revision by `delta` (−1 undo, +1 redo).
+    public func move(_ id: String, by delta: Int) throws(RPCError) -> SessionSnapshot {
+        try state.withLock { s throws(RPCError) in
+            let entry = try Self.entry(&s, id)
+            let target = entry.current + delta
+            guard target >= 0, target < entry.revisions.count else {
+                throw ServerError.make(ServerError.nothingToUndo, delta < 0 ? "Nothing to undo in session \(id)" : "Nothing to redo in session \(id)",
+                                       details: ["session": .string(id), "revision": .int(entry.current + entry.firstNumber)])
+            }
+            entry.current = target
+            return Self.snapshot(entry)
+        }
+    }
+
+    /// Closes a session.
+    public func close(_ id: String) throws(RPCError) {
+        try state.withLock { s throws(RPCError) in
+            _ = try Self.entry(&s, id)
+            s.entries[id] = nil
+        }
+    }
+
+    /// Snapshots of every open session, most recently used first (does not mark them used).
+    public func list() -> [SessionSnapshot] {
+        state.withLock { s in
+            s.entries.values.sorted { $0.lastUse > $1.lastUse }.map(Self.snapshot)
+        }
+    }
+
+    /// Total bytes held by all sessions.
+    public var bytes: Int { state.withLock { s in s.entries.values.reduce(0) { $0 + $1.bytes } } }
+
+    // MARK: Helpers (called with the lock held)
+
+    private static func entry(_ s: inout State, _ id: String) throws(RPCError) -> Entry {
+        guard let entry = s.entries[id] else {
+            if s.evicted.contains(id) {
+                throw ServerError.make((ServerError.sessionNotFound.code, "session_evicted"),
+                                       "Session \(id) was evicted to stay within the session limits; open it again",
+                                       details: ["session": .string(id)])
+            }
+            throw ServerError.make(ServerError.sessionNotFound, "No session \(id)", details: ["session": .string(id)])
+        }
+        s.clock += 1
+        entry.lastUse = s.clock
+        return entry
+    }
+
+    private static func snapshot(_ entry: Entry) -> SessionSnapshot {
+        SessionSnapshot(id: entry.id, model: entry.model, revision: entry.current + entry.firstNumber,
+                        current: entry.revisions[entry.current], revisionCount: entry.revisions.count,
+                        canUndo: entry.current > 0, canRedo: entry.current < entry.revisions.count - 1, bytes: entry.bytes)
+    }
+
+    /// Evicts least recently used sessions (never `keep`) until both limits hold.
+    private static func evict(_ s: inout State, limits: SessionLimits, keep: String) -> [String] {
+        var evicted: [String] = []
+        func total() -> Int { s.entries.values.reduce(0) { $0 + $1.bytes } }
+        while s.entries.count > limits.maxSessions || total() > limits.memoryBudgetBytes {
+            guard let victim = s.entries.values.filter({ $0.id != keep }).min(by: { $0.lastUse < $1.lastUse }) else { break }
+            s.entries[victim.id] = nil
+            evicted.append(victim.id)
+        }
+        s.evicted.append(contentsOf: evicted)
+        if s.evicted.count > 1024 { s.evicted.removeFirst(s.evicted.count - 1024) }
+        return evicted
+    }
+}
