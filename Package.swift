@@ -182,6 +182,10 @@ let package = Package(
             name: "RPCServerTests",
             dependencies: [
                 "RPCServer",
+                "JSONRPC",
+                "ImageCodecs",
+                "Engine",
+                "Editing",
             ]
         ),
         .testTarget(
