@@ -6,7 +6,7 @@
 
 /// One decoded MessagePack value. Byte ranges are absolute offsets into the decoded buffer.
 indirect enum MessagePackValue: Equatable, Sendable {
-    case nil_
+    case null
     case bool(Bool)
     case int(Int64)
     case uint(UInt64)
@@ -20,7 +20,7 @@ indirect enum MessagePackValue: Equatable, Sendable {
     /// A short name for error messages.
     var kindName: String {
         switch self {
-        case .nil_: return "nil"
+        case .null: return "nil"
         case .bool: return "bool"
         case .int, .uint: return "int"
         case .float: return "float"
@@ -112,7 +112,11 @@ struct MessagePackDecoder {
     private mutating func string(_ n: Int) throws -> MessagePackValue {
         let start = position
         let r = try range(n)
-        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: buffer[r]), as: UTF8.self) else {
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[r])
+        // Invalid sequences decode to U+FFFD, so a lossless round trip means valid UTF-8
+        // (String(validating:) would need macOS 15).
+        let s = String(decoding: bytes, as: UTF8.self)
+        guard s.utf8.elementsEqual(bytes) else {
             throw CheckpointError.corrupt("invalid UTF-8 in string at offset \(start)")
         }
         return .string(s)
@@ -152,7 +156,7 @@ struct MessagePackDecoder {
         case 0x80...0x8F: return try map(try checkedCount(Int(b & 0x0F), unit: 2, at: start), depth: depth)
         case 0x90...0x9F: return try array(try checkedCount(Int(b & 0x0F), unit: 1, at: start), depth: depth)
         case 0xA0...0xBF: return try string(Int(b & 0x1F))
-        case 0xC0: return .nil_
+        case 0xC0: return .null
         case 0xC2: return .bool(false)
         case 0xC3: return .bool(true)
         case 0xC4: return .binary(try range(try length(1)))

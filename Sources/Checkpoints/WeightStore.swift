@@ -12,7 +12,10 @@ import Tensors
 /// Paths are the Flax parameter path below `params`, joined with `/`
 /// (`encoder/ResBlock_4/Conv_2/kernel`). Layouts are the file's, unchanged (conv HWIO,
 /// Dense (in, out), DenseGeneral q/k/v (in, heads, head_dim), out (heads, head_dim, out)).
-/// Thread-safe: the set of taken paths is guarded by a lock.
+/// Flax msgpack files may have the official top-level `params` key or be the bare parameter
+/// tree; both give the same paths (any other top-level key beside `params` is an error).
+/// Thread-safe: the set of taken paths is guarded by a lock. The file is mapped for the
+/// store's lifetime; do not rewrite or truncate it while a store is open (SIGBUS).
 public final class WeightStore: @unchecked Sendable {
     /// The format the tensors were read from.
     public let format: CheckpointFormat

@@ -40,7 +40,7 @@ final class MsgpackTests: XCTestCase {
     func testScalarMarkers() throws {
         XCTAssertEqual(try decode([0x05]), .int(5))
         XCTAssertEqual(try decode([0xFF]), .int(-1))
-        XCTAssertEqual(try decode([0xC0]), .nil_)
+        XCTAssertEqual(try decode([0xC0]), .null)
         XCTAssertEqual(try decode([0xC3]), .bool(true))
         XCTAssertEqual(try decode([0xCC, 0xFF]), .uint(255))
         XCTAssertEqual(try decode([0xCD, 0x01, 0x00]), .uint(256))

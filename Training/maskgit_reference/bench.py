@@ -2,7 +2,7 @@
 
     .venv/bin/python Training/maskgit_reference/bench.py \
         --tokenizer runs/fullsize/tokenizer.msgpack --transformer runs/fullsize/transformer.msgpack \
-        --image-size 256 [--dtype float32] [--repeats 1]
+        --image-size 256 [--dtype float32] [--repeats 1] [--threads N]
 
 Phases: load (both files, either format), encode (image -> z -> ids), one transformer pass
 (class token + all-mask sequence), decode (ids -> pixels). Times are seconds (best of repeats).
@@ -12,11 +12,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+
+def _threads_from_argv(argv: list[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return None
+
+
+# The BLAS thread count must be fixed before numpy loads OpenBLAS. On a loaded machine the
+# default (one thread per core, busy-waiting) can be several times slower than 1 thread.
+_THREADS = _threads_from_argv(sys.argv[1:])
+if _THREADS is not None:
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _THREADS
+
+import numpy as np  # noqa: E402
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,6 +76,8 @@ def main(argv=None) -> int:
     ap.add_argument("--image-size", type=int, default=256)
     ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="BLAS threads (sets OPENBLAS_NUM_THREADS before numpy loads)")
     args = ap.parse_args(argv)
     dtype = np.dtype(args.dtype)
 
@@ -87,6 +107,7 @@ def main(argv=None) -> int:
     print(json.dumps({
         "peer": "numpy_ref", "dtype": args.dtype, "image_size": args.image_size,
         "tokens": int(n), "numpy": np.__version__,
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "load_s": round(load_s, 4), "encode_s": round(encode_s, 4),
         "transformer_pass_s": round(step_s, 4), "decode_s": round(decode_s, 4),
     }))

@@ -84,7 +84,7 @@ def swish(x: np.ndarray) -> np.ndarray:
 def gelu_tanh(x: np.ndarray) -> np.ndarray:
     """jax.nn.gelu(approximate=True): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     c = float(np.sqrt(2.0 / np.pi))
-    return 0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * (x * x * x))))
 
 
 def avg_pool_2x2(x: np.ndarray) -> np.ndarray:
@@ -196,16 +196,29 @@ def _dense(p: Params, x: np.ndarray) -> np.ndarray:
 
 
 def attention(p: Params, x: np.ndarray, cfg: TransformerConfig) -> np.ndarray:
-    """Fully bidirectional multi-head self-attention (no mask). x [B,L,D] -> [B,L,D]."""
-    q = np.einsum("bld,dnh->blnh", x, p["query"]["kernel"]) + p["query"]["bias"]   # [B,L,N,Hd]
-    k = np.einsum("bld,dnh->blnh", x, p["key"]["kernel"]) + p["key"]["bias"]
-    v = np.einsum("bld,dnh->blnh", x, p["value"]["kernel"]) + p["value"]["bias"]
-    s = np.einsum("bqnh,bknh->bnqk", q, k) / np.sqrt(cfg.head_dim)                  # [B,N,L,L]
+    """Fully bidirectional multi-head self-attention (no mask). x [B,L,D] -> [B,L,D].
+
+    DenseGeneral kernels are (D, N, Hd) for q/k/v and (N, Hd, D) for out; they are applied as
+    plain matrix products over the flattened (N*Hd) axis.
+    """
+    b, length, d = x.shape
+    n, hd = cfg.num_heads, cfg.head_dim
+
+    def project(name: str) -> np.ndarray:
+        w = p[name]["kernel"].reshape(d, n * hd)
+        y = x.reshape(b * length, d) @ w + p[name]["bias"].reshape(n * hd)
+        # Contiguous copies: numpy's stacked matmul skips BLAS on transposed views.
+        return np.ascontiguousarray(y.reshape(b, length, n, hd).transpose(0, 2, 1, 3))  # [B,N,L,Hd]
+
+    q, k, v = project("query"), project("key"), project("value")
+    kt = np.ascontiguousarray(k.transpose(0, 1, 3, 2))                             # [B,N,Hd,L]
+    s = (q @ kt) / np.sqrt(hd)                                                      # [B,N,L,L]
     s = s - s.max(axis=-1, keepdims=True)
     a = np.exp(s)
     a = a / a.sum(axis=-1, keepdims=True)
-    o = np.einsum("bnqk,bknh->bqnh", a, v)                                          # [B,L,N,Hd]
-    return np.einsum("blnh,nhd->bld", o, p["out"]["kernel"]) + p["out"]["bias"]     # [B,L,D]
+    o = (a @ v).transpose(0, 2, 1, 3).reshape(b * length, n * hd)                   # [B*L,N*Hd]
+    out = o @ p["out"]["kernel"].reshape(n * hd, d) + p["out"]["bias"]
+    return out.reshape(b, length, d)                                                # [B,L,D]
 
 
 def transformer_layer(p: Params, x: np.ndarray, cfg: TransformerConfig) -> np.ndarray:
