@@ -39,10 +39,13 @@ public final class ServerCore: Sendable {
         let isBatch: Bool
         /// Responses produced immediately for invalid batch items, in batch order positions.
         let preset: [Int: JSONValue]
-        init(items: [Item], isBatch: Bool, preset: [Int: JSONValue]) {
+        /// A built-in step that must run after everything queued before it (shutdown's answer).
+        let action: (@Sendable () -> JSONValue?)?
+        init(items: [Item], isBatch: Bool, preset: [Int: JSONValue], action: (@Sendable () -> JSONValue?)? = nil) {
             self.items = items
             self.isBatch = isBatch
             self.preset = preset
+            self.action = action
         }
     }
 
@@ -164,9 +167,27 @@ public final class ServerCore: Sendable {
         case "initialized":
             return .some(nil)
         case "shutdown":
-            state.withLock { if $0.phase == .running { $0.phase = .shutDown } }
+            // New requests are refused from now on; the answer comes after the work queued
+            // before it, so a client that waits for it knows everything earlier is done.
+            let busy = state.withLock { s -> Bool in
+                if s.phase == .running { s.phase = .shutDown }
+                return !s.queue.isEmpty || s.running != nil
+            }
+            if busy, Thread.current.name != ServerCore.workerName {
+                let id = request.id
+                state.withLock { s in
+                    s.queue.append(Job(items: [], isBatch: false, preset: [:], action: { id.map { Outgoing.result(id: $0, .null) } }))
+                }
+                signal.lock()
+                signal.broadcast()
+                signal.unlock()
+                return .some(nil)
+            }
             return { id in Outgoing.result(id: id, .null) }
         case "exit":
+            // Queued work finishes first (a pipe that sends everything at once gets every answer);
+            // SIGTERM is the way to stop at once.
+            if Thread.current.name != ServerCore.workerName { waitUntilIdle() }
             let code: Int32 = state.withLock { $0.phase == .shutDown ? 0 : 1 }
             close(exitCode: code)
             return .some(nil)
@@ -304,6 +325,10 @@ public final class ServerCore: Sendable {
     }
 
     private func execute(_ job: Job) {
+        if let action = job.action {
+            if let response = action() { output(response) }
+            return
+        }
         if !job.isBatch, let item = job.items.first {
             guard let method = methods[item.request.method] else { return }
             if let response = run(item, method: method) { output(response) }

@@ -107,6 +107,24 @@ final class EditsOnTinyModelTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(result.windows.count, 1, "past the native grid it slides windows")
+        // No seam: no generated column is one constant colour from top to bottom.
+        for x in 16..<48 {
+            let first = Array(result.image.pixels[(x * 3)..<(x * 3 + 3)])
+            let constant = (1..<16).allSatisfy { y in Array(result.image.pixels[((y * 48 + x) * 3)..<((y * 48 + x) * 3 + 3)]) == first }
+            XCTAssertFalse(constant, "column \(x) is a constant-colour seam")
+        }
+    }
+
+    func testInpaintSameSeedSameBytesOtherSeedOtherImage() throws {
+        let editor = try Self.model.editor()
+        let image = Self.picture(width: 24, height: 20)
+        let mask = PixelMask(width: 24, height: 20, rectangles: [PixelRect(x: 3, y: 5, width: 12, height: 9)])
+        func run(_ seed: UInt64) throws -> [UInt8] {
+            let result = try editor.apply(InpaintEdit(image: image, mask: mask, condition: .classLabel(2), seed: seed))
+            return try PNGEncoder.encode(result.image)
+        }
+        XCTAssertEqual(try run(5), try run(5), "same seed, same PNG bytes")
+        XCTAssertNotEqual(try run(5), try run(6))
     }
 
     func testClassEditUsesTheDilatedRegion() throws {

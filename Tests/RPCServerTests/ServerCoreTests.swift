@@ -131,6 +131,19 @@ final class ServerCoreTests: XCTestCase {
         XCTAssertEqual(server.exitCode, 0)
     }
 
+    func testShutdownIsAnsweredAfterTheWorkQueuedBeforeIt() {
+        let (server, log) = makeServer()
+        send(server, #"{"jsonrpc":"2.0","method":"slow","params":{"steps":5,"stepMillis":10},"id":1}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"echo","params":{"text":"queued"},"id":2}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"shutdown","id":3}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"echo","params":{"text":"late"},"id":4}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"exit"}"#)
+        let ids = log.all.compactMap { $0.objectValue?["id"]?.compactText }
+        XCTAssertEqual(ids, ["4", "1", "2", "3"], "the late request is refused at once; shutdown answers last")
+        XCTAssertEqual(log.responses(id: "4").first?.objectValue?["error"]?.objectValue?["code"], .int(-32600))
+        XCTAssertEqual(server.exitCode, 0)
+    }
+
     func testExitWithoutShutdownIsCodeOneAndStrictModeNeedsInitialize() {
         let (server, _) = makeServer()
         send(server, #"{"jsonrpc":"2.0","method":"exit"}"#)
