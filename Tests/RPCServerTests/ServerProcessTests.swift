@@ -91,6 +91,25 @@ final class ServerProcessTests: XCTestCase {
         XCTAssertEqual(server.waitForExit(), 0)
     }
 
+    func testSIGTERMDuringALongEditExitsZero() throws {
+        let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"])
+        let png = try Self.pngBase64()
+        server.send(#"{"jsonrpc":"2.0","id":1,"method":"outpaint","params":{"image":"\#(png)","class":1,"right":4000,"output":{"transport":"none"},"_meta":{"progressToken":1}}}"#)
+        XCTAssertEqual(server.next()?.objectValue?["method"], .string("notifications/progress"))
+        server.process.terminate()
+        XCTAssertEqual(server.waitForExit(), 0)
+        XCTAssertEqual(server.process.terminationReason, .exit)
+    }
+
+    func testBrokenStdoutEndsTheProcessWithoutACrash() throws {
+        let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"])
+        try server.stdout.fileHandleForReading.close()
+        for i in 0..<50 { server.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#) }
+        server.closeInput()
+        XCTAssertEqual(server.waitForExit(), 0)
+        XCTAssertEqual(server.process.terminationReason, .exit, "not killed by SIGPIPE or a crash")
+    }
+
     func testScriptedConversationWithProgressCancelUndoExport() throws {
         let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"])
         let png = try Self.pngBase64()
