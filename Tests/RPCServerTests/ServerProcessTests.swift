@@ -91,6 +91,26 @@ final class ServerProcessTests: XCTestCase {
         XCTAssertEqual(server.waitForExit(), 0)
     }
 
+    func testSessionsAreBoundedWithLeastRecentlyUsedEviction() throws {
+        let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet", "--max-sessions", "2"])
+        let png = try Self.pngBase64()
+        for i in 1...2 { server.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"session.open","params":{"image":"\#(png)"}}"#) }
+        _ = server.response(id: "2")
+        server.send(#"{"jsonrpc":"2.0","id":3,"method":"session.info","params":{"session":"s1"}}"#)  // s1 is now the most recent
+        _ = server.response(id: "3")
+        server.send(#"{"jsonrpc":"2.0","id":4,"method":"session.open","params":{"image":"\#(png)"}}"#)
+        let (third, _) = server.response(id: "4")
+        XCTAssertEqual(third?.objectValue?["result"]?.objectValue?["evictedSessions"], .array([.string("s2")]))
+        server.send(#"{"jsonrpc":"2.0","id":5,"method":"session.info","params":{"session":"s2"}}"#)
+        let (evicted, _) = server.response(id: "5")
+        XCTAssertEqual(evicted?.objectValue?["error"]?.objectValue?["code"], .int(-32001))
+        XCTAssertEqual(evicted?.objectValue?["error"]?.objectValue?["data"]?.objectValue?["reason"], .string("session_evicted"))
+        server.send(#"{"jsonrpc":"2.0","id":6,"method":"session.info","params":{"session":"s1"}}"#)
+        XCTAssertNotNil(server.response(id: "6").0?.objectValue?["result"])
+        server.closeInput()
+        XCTAssertEqual(server.waitForExit(), 0)
+    }
+
     func testSIGTERMDuringALongEditExitsZero() throws {
         let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"])
         let png = try Self.pngBase64()
