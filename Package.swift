@@ -182,6 +182,7 @@ let package = Package(
             name: "RPCServerTests",
             dependencies: [
                 "RPCServer",
+                "Engine",  // OpenRPCDocumentTests replays the protocol examples on the tiny model
             ]
         ),
         .testTarget(
