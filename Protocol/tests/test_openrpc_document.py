@@ -194,3 +194,11 @@ def test_examples_replay_against_the_server(example_server):
             if set(value["capabilities"]["methods"]) != names:
                 problems.append(f"methods differ: {sorted(set(value['capabilities']['methods']) ^ names)}")
     assert not problems, "\n".join(problems)
+
+
+def test_rpc_discover_serves_this_document():
+    """The binary bundles this very file (rebuild the server after regenerating the document)."""
+    if not os.access(BINARY, os.X_OK):
+        pytest.skip(f"{BINARY} not built")
+    with Client(BINARY, model_dir=TINY_MODEL, args=["--quiet"]) as client:
+        assert client.discover() == DOCUMENT, "the built server serves an older openrpc.json: rebuild it"
