@@ -5,8 +5,10 @@ import os
 import pathlib
 import shutil
 
-#: The release binary `swift build -c release --product maskgit-rpc` makes in this checkout.
-REPO_BINARY = pathlib.Path(__file__).resolve().parents[3] / ".build" / "release" / "maskgit-rpc"
+#: The release binary `swift build -c release --product maskgit-rpc` makes in the checkout this
+#: package lies in (Clients/python/maskgit_rpc/); meaningless once installed elsewhere.
+_HERE = pathlib.Path(__file__).resolve()
+REPO_BINARY = (_HERE.parents[3] if len(_HERE.parents) > 3 else _HERE.parent) / ".build" / "release" / "maskgit-rpc"
 
 
 def find_binary(binary: str | os.PathLike | None = None) -> str:

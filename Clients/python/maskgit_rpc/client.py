@@ -64,6 +64,7 @@ class RequestHandle:
         self._done = threading.Event()
         self._response: dict | None = None
         self._failure: BaseException | None = None
+        self._callback_error: BaseException | None = None
 
     def done(self) -> bool:
         return self._done.is_set()
@@ -76,11 +77,14 @@ class RequestHandle:
 
     def result(self, timeout: float | None = None) -> Any:
         """The result; raises the request's `RPCError` (e.g. `Cancelled`), `TimeoutError` when
-        `timeout` seconds pass (the request goes on), or `TransportError`."""
+        `timeout` seconds pass (the request goes on), `TransportError`, or the first exception a
+        progress callback raised (later progress is then not delivered)."""
         if not self._done.wait(timeout):
             raise TimeoutError(f"{self.method} (id {self.id}) not answered within {timeout} s")
         if self._failure is not None:
             raise self._failure
+        if self._callback_error is not None:
+            raise self._callback_error
         response = self._response or {}
         if "error" in response:
             raise error_from_response(response["error"], self.method)
@@ -89,8 +93,12 @@ class RequestHandle:
 
     # Called by the reader thread.
     def _on_progress(self, params: dict) -> None:
-        if self._progress is not None:
+        if self._progress is None or self._callback_error is not None:
+            return
+        try:
             self._progress(Progress(params.get("progress"), params.get("total"), params.get("message")))
+        except BaseException as error:  # noqa: BLE001 - the reader thread must survive; result() re-raises it
+            self._callback_error = error
 
     def _complete(self, response: dict | None = None, failure: BaseException | None = None) -> None:
         self._response = response

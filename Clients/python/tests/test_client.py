@@ -162,6 +162,15 @@ def test_context_manager_exits_cleanly_and_server_death_fails_pending(binary):
     client.close()
 
 
+def test_progress_callback_errors_reach_the_caller(client):
+    def broken(event):
+        raise ValueError("callback bug")
+
+    with pytest.raises(ValueError, match="callback bug"):
+        client.generate(1, seed=1, output={"transport": "none"}, progress=broken)
+    assert client.ping() == {}  # the reader thread survived
+
+
 def test_missing_binary_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError):
         Client(tmp_path / "nope", model_dir=TINY_MODEL)
