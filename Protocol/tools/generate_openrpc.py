@@ -469,7 +469,8 @@ STEPS = [
     ("generate", "decoding options", {"class": 3, "seed": 8, "steps": 8, "sampler": "halton", "schedule": "arccos", "output": NONE}),
     ("session.open", "open a session on a base64 image", {"image": IMG}),
     ("session.info", "session state", {"session": "s1"}),
-    ("inpaint", "inpaint a session's top-right quarter", {"session": "s1", "mask": {"rects": [RECT_TR]}, "class": 1, "seed": 3, "output": NONE}),
+    ("inpaint", "inpaint a session's top-right quarter, with progress",
+     {"session": "s1", "mask": {"rects": [RECT_TR]}, "class": 1, "seed": 3, "output": NONE, "_meta": {"progressToken": "p8"}}),
     ("classEdit", "class edit of a session's top-left quarter", {"session": "s1", "rect": {"x": 0, "y": 0, "width": 8, "height": 8}, "class": "hen", "seed": 5, "output": NONE}),
     ("session.undo", "undo the class edit", {"session": "s1", "output": NONE}),
     ("session.redo", "redo it", {"session": "s1", "output": NONE}),
@@ -504,14 +505,22 @@ def record(client: Client) -> None:
     for step, (name, title, params) in enumerate(STEPS, start=1):
         pairing: dict = {"name": title, "x-step": step,
                          "params": [{"name": k, "value": v} for k, v in (params or {}).items()]}
+        events = []
         try:
-            value = client.request(name, params)
+            value = client.request(name, params, progress=events.append if "_meta" in (params or {}) else None)
             if isinstance(value, dict) and "timings" in value:
                 value["timings"] = {k: 0 for k in value["timings"]}
             pairing["result"] = {"name": "result", "value": value}
         except RPCError as error:
             pairing["x-error"] = {"code": error.code, "message": error.message, "data": error.data}
         by_name[name]["examples"].append(pairing)
+        if events:  # the notifications this request got: its last one is the progress example
+            token = params["_meta"]["progressToken"]
+            last = events[-1]
+            by_name["notifications/progress"]["examples"].append({
+                "name": f"the last of the {len(events)} progress notifications of example {step} ({name})",
+                "params": [{"name": "progressToken", "value": token}, {"name": "progress", "value": last.progress},
+                           {"name": "total", "value": last.total}, {"name": "message", "value": last.message}]})
     for m in METHODS:
         if not m["examples"]:
             del m["examples"]

@@ -65,6 +65,7 @@ class RequestHandle:
         self._response: dict | None = None
         self._failure: BaseException | None = None
         self._callback_error: BaseException | None = None
+        self._token: Any = None
 
     def done(self) -> bool:
         return self._done.is_set()
@@ -193,15 +194,19 @@ class Client:
         request_id = next(self._ids)
         handle = RequestHandle(self, request_id, method, progress, transform)
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        token = None
         if params is not None or progress is not None:
             params = dict(params or {})
             if progress is not None:
-                params["_meta"] = {**params.get("_meta", {}), "progressToken": request_id}
+                # The caller's own _meta.progressToken is kept; else the request id is the token.
+                token = params.get("_meta", {}).get("progressToken", request_id)
+                params["_meta"] = {**params.get("_meta", {}), "progressToken": token}
             message["params"] = params
         with self._pending_lock:
             self._pending[request_id] = handle
-            if progress is not None:
-                self._by_token[request_id] = handle
+            if token is not None:
+                self._by_token[token] = handle
+                handle._token = token
         try:
             self._send(message)
         except TransportError as error:
@@ -239,8 +244,8 @@ class Client:
     def _finish(self, request_id: Any, response: dict | None = None, failure: BaseException | None = None) -> None:
         with self._pending_lock:
             handle = self._pending.pop(request_id, None)
-            if handle is not None:
-                self._by_token.pop(request_id, None)
+            if handle is not None and handle._token is not None:
+                self._by_token.pop(handle._token, None)
         if handle is not None:
             handle._complete(response, failure)
 
