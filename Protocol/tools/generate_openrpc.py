@@ -441,7 +441,8 @@ METHODS = [
            answered="on arrival, only if sent with an id (then: null)", tags=["cancellation"],
            description="A queued request is removed and answered -32800 (stage \"queued\") at once; a running one stops at its next "
                        "decoding step and is answered -32800 (stage \"decoding\" or \"tokenizing\"). The cancelled request is always "
-                       "answered. Unknown or finished ids are ignored. Items of a batch are cancelled in place; the batch answer still comes."),
+                       "answered. Unknown or finished ids are ignored. Items of a batch are cancelled in place; the batch answer still comes. "
+                       "Both cancel methods accept the id as `id` or `requestId`."),
     method("notifications/cancelled", "Cancels a request by id (MCP alias of $/cancelRequest).",
            [cd("requestId", S("RequestId"), "The id of the request to cancel.", required=True),
             cd("reason", STR, "Why (ignored).")], None, [], notification=True,

@@ -138,7 +138,8 @@ class Client:
         self._closed = False
         self._reader = threading.Thread(target=self._read_stdout, name="maskgit-rpc reader", daemon=True)
         self._reader.start()
-        threading.Thread(target=self._read_stderr, name="maskgit-rpc stderr", daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, name="maskgit-rpc stderr", daemon=True)
+        self._stderr_reader.start()
         self.server_info: dict | None = None
         if initialize:
             self.initialize(client_info=client_info)
@@ -257,8 +258,9 @@ class Client:
                 continue  # not ours to interpret; the server never writes non-JSON to stdout
             for item in message if isinstance(message, list) else [message]:
                 self._dispatch(item)
-        # End of output: the server exited. Fail whatever is still waiting.
+        # End of output: the server exited. Fail whatever is still waiting, with its last words.
         self._process.wait()
+        self._stderr_reader.join(5)
         failure = TransportError(f"maskgit-rpc exited with status {self._process.returncode}; stderr:\n{self.stderr_tail}")
         with self._pending_lock:
             ids = list(self._pending)

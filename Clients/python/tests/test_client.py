@@ -1,6 +1,5 @@
 """The Python client against the real server on the tiny random model."""
 import base64
-import io
 import threading
 
 import pytest
@@ -34,14 +33,10 @@ def test_session_inpaint_with_progress_then_cancel_undo_export(client, tmp_path)
 
     # Inpaint with progress: callbacks strictly increasing, all delivered before the result.
     events: list[Progress] = []
-    result_seen = threading.Event()
-
-    def on_progress(event: Progress):
-        assert not result_seen.is_set(), "progress after the result"
-        events.append(event)
-
-    result = session.inpaint([(8, 0, 8, 8)], class_="goldfish", seed=3, progress=on_progress)
-    result_seen.set()
+    result = session.inpaint([(8, 0, 8, 8)], class_="goldfish", seed=3, progress=events.append)
+    delivered = len(events)
+    client.ping()  # a round trip: anything the server wrote before its answer has been read
+    assert len(events) == delivered, "progress after the result"
     values = [e.progress for e in events]
     assert values and all(b > a for a, b in zip(values, values[1:]))
     assert events[-1].progress == events[-1].total == 12
@@ -88,9 +83,11 @@ def test_queued_request_cancelled_before_it_runs(client):
     with pytest.raises(Cancelled) as caught:
         second.result(timeout=30)
     assert caught.value.data == {"reason": "cancelled", "stage": "queued", "completedSteps": 0}
-    first.cancel()
-    with pytest.raises(Cancelled):
-        first.result(timeout=30)
+    first.cancel()  # usually running; on a busy machine maybe not started yet; on a fast one done
+    try:
+        assert first.result(timeout=30)["width"] == 2016
+    except Cancelled as error:
+        assert error.data["stage"] in ("queued", "decoding")
 
 
 def test_one_shot_edits_and_inputs(client):
