@@ -434,8 +434,8 @@ METHODS = [
            description="After shutdown every request gets -32600 reason shutting_down. Requests already queued still run, "
                        "but `exit` drops them unanswered: wait for their answers before sending exit (see x-known-issues)."),
     method("exit", "Ends the process: status 0 after shutdown, 1 without.", [], None, [], notification=True, answered="never",
-           tags=["lifecycle"], description="Queued requests are dropped and the running one is cancelled, without answers. Closing "
-                                           "stdin instead finishes every queued request first."),
+           tags=["lifecycle"], description="The running request is cancelled (answered -32800 before the process ends); queued "
+                                           "requests are dropped unanswered. Closing stdin instead finishes every queued request first."),
     method("$/cancelRequest", "Cancels a request by id (LSP).",
            [cd("id", S("RequestId"), "The id of the request to cancel.", required=True)], None, [], notification=True,
            answered="on arrival, only if sent with an id (then: null)", tags=["cancellation"],
@@ -532,8 +532,8 @@ def record(client: Client) -> None:
 DESIGN_CHOICES = [
     "Framing: one compact JSON message per line (\\n; \\r\\n accepted; empty lines skipped). No LSP Content-Length framing.",
     "End of stdin completes every queued request, writes their answers, then exits 0, so `echo '{...}' | maskgit-rpc` prints its "
-    "answer (§5.6 rule 4 drops queued work at EOF). SIGTERM cancels: queued work is dropped, the running request stops at its next "
-    "step, nothing more is written, status 0. A closed stdout ends the process quietly.",
+    "answer (§5.6 rule 4 drops queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
+    "answered -32800, queued requests are dropped unanswered, status 0. A closed stdout ends the process quietly.",
     "Requests before initialize initialize implicitly (shell one-liners); --strict restores LSP behaviour (-32002 for everything "
     "but initialize and ping).",
     "Cancelled requests are always answered -32800 with data.reason \"cancelled\" and data.stage (LSP), also for the MCP "
@@ -554,7 +554,8 @@ DESIGN_CHOICES = [
 KNOWN_ISSUES = [
     "A random seed (no `seed` given) is a full 64-bit integer, above the accepted seed range 0 ... 2^53−1: replaying it is refused "
     "(-32602), and clients that read JSON numbers as doubles lose its low bits. Pass a seed to get a replayable answer.",
-    "`exit` drops queued requests without answering them, and `shutdown` is answered at once even with requests queued.",
+    "`exit` and SIGTERM drop queued requests without answering them (cancellation otherwise always answers -32800, stage "
+    "queued), and `shutdown` is answered at once even with requests queued.",
     "With --strict, a ping before initialize marks the server initialized.",
     "`initialized` and `exit` sent with an id (as requests) get no answer.",
     "A running request cancelled mid-way has no data.completedSteps (only queued ones report 0).",
