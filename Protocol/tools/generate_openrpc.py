@@ -170,7 +170,7 @@ SCHEMAS: dict = {
     "EditResult": obj({
         "model": STR,
         "seed": {"type": "integer", "minimum": 0,
-                 "description": "The seed used. A random seed (none given) is a full 64-bit integer: see x-known-issues."},
+                 "description": "The seed used; a random seed (none given) is drawn below 2^53, so it can be sent back as it is."},
         "width": NONNEG, "height": NONNEG,
         "featherRadius": {"type": "number", "minimum": 0, "description": "The Gaussian radius (pixels) used to blend the edit into kept pixels."},
         "windows": {"type": "array", "items": S("Window")},
@@ -361,10 +361,10 @@ METHODS = [
            description="Optional unless the server runs with --strict: the first other request initializes implicitly "
                        "(so `echo '{...}' | maskgit-rpc` works). May be sent again; it changes nothing."),
     method("initialized", "Notification after initialize's answer (LSP, MCP). Accepted and ignored.", [], None, [],
-           notification=True, answered="never", tags=["lifecycle"]),
+           notification=True, answered="never as a notification; null when sent with an id", tags=["lifecycle"]),
     method("ping", "Liveness check, answered at once even while an edit runs.", [],
            result("Empty", {"type": "object", "maxProperties": 0}), errs("NotInitialized", "ShuttingDown"),
-           answered="on arrival", tags=["lifecycle"], description="Allowed before initialize, also with --strict."),
+           answered="on arrival", tags=["lifecycle"], description="Allowed before initialize, also with --strict (and it does not initialize)."),
     method("rpc.discover", "This OpenRPC document.", [],
            result("OpenRPCDocument", {"type": "object", "required": ["openrpc", "info", "methods"],
                                       "description": "Protocol/openrpc.json, as bundled in the server."}),
@@ -429,13 +429,15 @@ METHODS = [
                "bytes": {"type": "integer", "minimum": 0},
                "limits": obj({"maxSessions": INT, "memoryBudgetBytes": INT}, ["maxSessions", "memoryBudgetBytes"]),
            }, ["sessions", "bytes", "limits"])), errs(*COMMON), answered="on arrival", tags=["sessions"]),
-    method("shutdown", "Stops accepting requests (LSP); answered null at once. Send exit next.", [],
-           result("Null", {"type": "null"}), [], answered="on arrival", tags=["lifecycle"],
-           description="After shutdown every request gets -32600 reason shutting_down. Requests already queued still run, "
-                       "but `exit` drops them unanswered: wait for their answers before sending exit (see x-known-issues)."),
-    method("exit", "Ends the process: status 0 after shutdown, 1 without.", [], None, [], notification=True, answered="never",
-           tags=["lifecycle"], description="The running request is cancelled (answered -32800 before the process ends); queued "
-                                           "requests are dropped unanswered. Closing stdin instead finishes every queued request first."),
+    method("shutdown", "Stops accepting requests (LSP); answered null once the requests queued before it are done. Send exit next.", [],
+           result("Null", {"type": "null"}), [], answered="after the requests queued before it", tags=["lifecycle"],
+           description="From its arrival every new request gets -32600 reason shutting_down; the requests already queued still run, "
+                       "and the null answer comes after theirs."),
+    method("exit", "Ends the process: status 0 after shutdown, 1 without.", [], None, [], notification=True,
+           answered="never as a notification; null when sent with an id",
+           tags=["lifecycle"], description="Requests queued before it finish first (a pipe that sends everything at once gets every "
+                                           "answer); SIGTERM instead cancels the running request and answers every queued one -32800 "
+                                           "(stage \"queued\") before the process ends."),
     method("$/cancelRequest", "Cancels a request by id (LSP).",
            [cd("id", S("RequestId"), "The id of the request to cancel.", required=True)], None, [], notification=True,
            answered="on arrival, only if sent with an id (then: null)", tags=["cancellation"],
@@ -552,13 +554,8 @@ DESIGN_CHOICES = [
 ]
 
 KNOWN_ISSUES = [
-    "A random seed (no `seed` given) is a full 64-bit integer, above the accepted seed range 0 ... 2^53−1: replaying it is refused "
-    "(-32602), and clients that read JSON numbers as doubles lose its low bits. Pass a seed to get a replayable answer.",
-    "`exit` and SIGTERM drop queued requests without answering them (cancellation otherwise always answers -32800, stage "
-    "queued), and `shutdown` is answered at once even with requests queued.",
-    "With --strict, a ping before initialize marks the server initialized.",
-    "`initialized` and `exit` sent with an id (as requests) get no answer.",
-    "A running request cancelled mid-way has no data.completedSteps (only queued ones report 0).",
+    "-32010 stale_revision cannot occur today: edits and undo/redo run one at a time in arrival order, so a session never "
+    "moves during an edit. It is reserved for clients that will send baseRevision.",
 ]
 
 

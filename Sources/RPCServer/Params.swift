@@ -16,7 +16,8 @@ public enum ServerError {
     public static let staleRevision = (code: -32010, reason: "stale_revision")
     public static let nothingToUndo = (code: -32011, reason: "no_revision")
     public static let unsupported = (code: -32012, reason: "unsupported")
-    public static let shuttingDown = (code: -32013, reason: "shutting_down")
+    /// After `shutdown`, requests get LSP's InvalidRequest (-32600) with this reason.
+    public static let shuttingDown = (code: -32600, reason: "shutting_down")
     public static let ioFailed = (code: -32014, reason: "io_failed")
 
     /// An application error with `data.reason` and extra details.

@@ -165,7 +165,7 @@ public final class ServerCore: Sendable {
             // A cancel sent as a request (with an id) is answered, so the client is not left waiting.
             return { id in Outgoing.result(id: id, .null) }
         case "initialized":
-            return .some(nil)
+            return { id in Outgoing.result(id: id, .null) }
         case "shutdown":
             // New requests are refused from now on; the answer comes after the work queued
             // before it, so a client that waits for it knows everything earlier is done.
@@ -189,6 +189,8 @@ public final class ServerCore: Sendable {
             // SIGTERM is the way to stop at once.
             if Thread.current.name != ServerCore.workerName { waitUntilIdle() }
             let code: Int32 = state.withLock { $0.phase == .shutDown ? 0 : 1 }
+            // Sent as a request, exit is answered before the process ends.
+            if let id = request.id { output(Outgoing.result(id: id, .null)) }
             close(exitCode: code)
             return .some(nil)
         default:
@@ -200,12 +202,13 @@ public final class ServerCore: Sendable {
     private func admissionError(for request: Request) -> RPCError? {
         state.withLock { s in
             if s.phase != .running {
-                return RPCError(code: StandardErrorCode.invalidRequest, message: "Server is shutting down",
-                                data: .object(["reason": .string(ServerError.shuttingDown.reason)]))
+                return ServerError.make(ServerError.shuttingDown, "Server is shutting down")
             }
             if request.method == "initialize" { s.initialized = true; return nil }
             if !s.initialized {
-                if options.strictLifecycle && request.method != "ping" {
+                if options.strictLifecycle {
+                    // ping is allowed before initialize (MCP), but does not initialize.
+                    if request.method == "ping" { return nil }
                     return ServerError.make(ServerError.notInitialized, "Server not initialized: send initialize first")
                 }
                 s.initialized = true
@@ -359,15 +362,23 @@ public final class ServerCore: Sendable {
     /// Ends the server: queued work is dropped, the running job is cancelled at its next
     /// check, and the worker thread finishes. Safe to call more than once.
     public func close(exitCode: Int32 = 0) {
-        let first = state.withLock { s -> Bool in
-            if case .exited = s.phase, s.closed { return false }
+        let (first, dropped) = state.withLock { s -> (Bool, [Job]) in
+            if case .exited = s.phase, s.closed { return (false, []) }
             s.phase = .exited(code: exitCode)
             s.closed = true
+            let dropped = s.queue
             s.queue.removeAll()
             if let running = s.running { running.items.forEach { $0.flag.cancel() } }
-            return true
+            return (true, dropped)
         }
         guard first else { return }
+        // Every request is answered: the ones dropped from the queue get -32800 too.
+        for job in dropped {
+            let answers = job.items.compactMap { item in
+                item.request.id.map { Outgoing.error(id: $0, RequestContext.cancelledError(stage: "queued", completedSteps: 0)) }
+            }
+            if job.isBatch, !answers.isEmpty { output(.array(answers)) } else { answers.forEach(output) }
+        }
         signal.lock()
         signal.broadcast()
         signal.unlock()

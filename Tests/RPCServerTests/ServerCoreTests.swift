@@ -144,6 +144,37 @@ final class ServerCoreTests: XCTestCase {
         XCTAssertEqual(server.exitCode, 0)
     }
 
+    func testStrictPingDoesNotInitializeAndLifecycleRequestsWithIDsAreAnswered() {
+        var options = ServerOptions()
+        options.strictLifecycle = true
+        let (server, log) = makeServer(options)
+        send(server, #"{"jsonrpc":"2.0","method":"ping","id":1}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"echo","params":{"text":"x"},"id":2}"#)
+        XCTAssertEqual(log.responses(id: "1").first?.objectValue?["result"], .object([:]))
+        XCTAssertEqual(log.responses(id: "2").first?.objectValue?["error"]?.objectValue?["code"], .int(-32002))
+        send(server, #"{"jsonrpc":"2.0","method":"initialized","id":3}"#)
+        XCTAssertEqual(log.responses(id: "3").first?.objectValue?["result"], .null)
+        send(server, #"{"jsonrpc":"2.0","method":"exit","id":4}"#)
+        XCTAssertEqual(log.responses(id: "4").first?.objectValue?["result"], .null)
+        XCTAssertEqual(server.exitCode, 1)
+    }
+
+    func testCloseAnswersEveryQueuedRequestAsCancelled() {
+        let (server, log) = makeServer()
+        send(server, #"{"jsonrpc":"2.0","method":"slow","params":{"steps":100,"stepMillis":10},"id":1}"#)
+        send(server, #"{"jsonrpc":"2.0","method":"echo","params":{"text":"a"},"id":2}"#)
+        send(server, #"[{"jsonrpc":"2.0","method":"echo","params":{"text":"b"},"id":3}]"#)
+        Thread.sleep(forTimeInterval: 0.05)
+        server.close()   // what SIGTERM does
+        for id in ["1", "2"] {
+            XCTAssertEqual(log.responses(id: id).first?.objectValue?["error"]?.objectValue?["code"], .int(-32800), "request \(id)")
+        }
+        let batch = log.all.first { $0.arrayValue != nil }?.arrayValue
+        XCTAssertEqual(batch?.first?.objectValue?["error"]?.objectValue?["code"], .int(-32800))
+        let running = log.responses(id: "1").first?.objectValue?["error"]?.objectValue?["data"]?.objectValue
+        XCTAssertEqual(running?["stage"], .string("decoding"))
+    }
+
     func testExitWithoutShutdownIsCodeOneAndStrictModeNeedsInitialize() {
         let (server, _) = makeServer()
         send(server, #"{"jsonrpc":"2.0","method":"exit"}"#)

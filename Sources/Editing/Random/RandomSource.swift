@@ -26,8 +26,12 @@ public struct RandomSource: Sendable, Hashable {
     /// A fresh seed from the system generator (used when a request gives none; always reported).
     public static func drawSeed() -> UInt64 {
         var generator = SystemRandomNumberGenerator()
-        return generator.next()
+        return generator.next() & maxSeed
     }
+
+    /// Drawn seeds stay below 2^53 so that every JSON client (numbers as doubles) can send a
+    /// reported seed back unchanged.
+    public static let maxSeed: UInt64 = (1 << 53) - 1
 
     /// SplitMix64's output function.
     @inlinable

@@ -123,10 +123,11 @@ public struct EditMethod: RPCMethod {
         }
 
         let result: EditResult
+        let counter = StepCounter()
         do {
-            result = try editor.apply(edit, progress: server.progressHandler(context, steps: 0))
+            result = try editor.apply(edit, progress: server.progressHandler(context, counter: counter))
         } catch {
-            throw rpcError(error, context: context, stage: "decoding")
+            throw rpcError(error, context: context, stage: "decoding", completedSteps: counter.steps.load(ordering: .relaxed))
         }
         try context.checkCancelled(stage: "encoding")
 

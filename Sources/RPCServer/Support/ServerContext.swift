@@ -5,6 +5,7 @@ import Editing
 import Engine
 import Foundation
 import JSONRPC
+import Synchronization
 
 /// The protocol version this server speaks (date-stamped; see Protocol/CHANGELOG.md).
 public let protocolVersion = "2026-11-29"
@@ -77,8 +78,9 @@ public final class ServerContext: Sendable {
 
     /// Reports an edit's progress and stops it when cancelled: returns the `progress` closure
     /// the editing library takes.
-    func progressHandler(_ context: RequestContext, steps: Int) -> (EditProgress) -> Bool {
+    func progressHandler(_ context: RequestContext, counter: StepCounter) -> (EditProgress) -> Bool {
         return { p in
+            counter.steps.store(p.window * p.decoding.totalSteps + p.decoding.stepsDone, ordering: .relaxed)
             let total = Double(p.windowCount * p.decoding.totalSteps)
             let done = Double(p.window * p.decoding.totalSteps + p.decoding.stepsDone)
             context.progress?.report(progress: done, total: total,
@@ -88,12 +90,17 @@ public final class ServerContext: Sendable {
     }
 }
 
+/// Decoding steps completed so far by one request (reported when it is cancelled).
+final class StepCounter: Sendable {
+    let steps = Atomic<Int>(0)
+}
+
 /// Maps library errors to JSON-RPC errors.
-func rpcError(_ error: any Error, context: RequestContext, stage: String) -> RPCError {
+func rpcError(_ error: any Error, context: RequestContext, stage: String, completedSteps: Int? = nil) -> RPCError {
     if let e = error as? RPCError { return e }
     if let e = error as? EditingError {
         switch e {
-        case .cancelled: return RequestContext.cancelledError(stage: stage)
+        case .cancelled: return RequestContext.cancelledError(stage: stage, completedSteps: completedSteps)
         case .maskSize(let mw, let mh, let iw, let ih):
             return ServerError.make(ServerError.maskSizeMismatch, "Mask is \(mw)x\(mh) but the image is \(iw)x\(ih)",
                                     details: ["expected": .string("\(iw)x\(ih)"), "got": .string("\(mw)x\(mh)")])
@@ -104,7 +111,7 @@ func rpcError(_ error: any Error, context: RequestContext, stage: String) -> RPC
     }
     if let e = error as? DecodingError {
         switch e {
-        case .cancelled: return RequestContext.cancelledError(stage: stage)
+        case .cancelled: return RequestContext.cancelledError(stage: stage, completedSteps: completedSteps)
         case .invalidOption(let name, let value): return ServerError.invalidParams(field: name, expected: "a valid value", got: value)
         case .guidanceUnavailable, .unconditionalUnavailable:
             return ServerError.make(ServerError.unsupported, "\(e)")
