@@ -933,4 +933,12 @@ backend_get_status (Backend *b, BackendStatus *s)
   s->sessions_reused = b->sessions_reused;
   s->edits = b->edits;
   s->cached = g_hash_table_size (b->cache);
+  s->running = 0;
+  {
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init (&it, b->jobs);
+    while (g_hash_table_iter_next (&it, &key, &value))
+      s->running += ((Job *) value)->state == JOB_RUNNING;
+  }
 }

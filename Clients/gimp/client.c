@@ -151,6 +151,7 @@ client_run_job (const gchar *method, JsonObject *params, const gchar *cache_key,
       job = backend_submit (local, method, params_json, cache_key, checksum, image_path);
     }
   g_free (params_json);
+  maskgit_log ("job %d (%s) submitted to the %s backend", job, method, resident ? "resident" : "own");
 
   if (title)
     gimp_progress_init (title);
@@ -245,7 +246,7 @@ client_status (BackendStatus *s)
   if (!gimp_procedural_db_proc_exists (TEMP_STATUS))
     return FALSE;
   r = gimp_run_procedure (TEMP_STATUS, &n, GIMP_PDB_END);
-  if (n >= 7 && r[0].data.d_status == GIMP_PDB_SUCCESS)
+  if (n >= 8 && r[0].data.d_status == GIMP_PDB_SUCCESS)
     {
       s->pid = r[1].data.d_int32;
       s->starts = r[2].data.d_int32;
@@ -253,6 +254,7 @@ client_status (BackendStatus *s)
       s->sessions_reused = r[4].data.d_int32;
       s->edits = r[5].data.d_int32;
       s->cached = r[6].data.d_int32;
+      s->running = r[7].data.d_int32;
       ok = TRUE;
     }
   gimp_destroy_params (r, n);

@@ -25,7 +25,7 @@ static void
 run_temp (const gchar *name, gint nparams, const GimpParam *param,
           gint *nreturn_vals, GimpParam **return_vals)
 {
-  static GimpParam values[8];
+  static GimpParam values[9];
   static gchar *message = NULL, *payload = NULL;
 
   values[0].type = GIMP_PDB_STATUS;
@@ -74,7 +74,8 @@ run_temp (const gchar *name, gint nparams, const GimpParam *param,
       values[4].type = GIMP_PDB_INT32; values[4].data.d_int32 = s.sessions_reused;
       values[5].type = GIMP_PDB_INT32; values[5].data.d_int32 = s.edits;
       values[6].type = GIMP_PDB_INT32; values[6].data.d_int32 = s.cached;
-      *nreturn_vals = 7;
+      values[7].type = GIMP_PDB_INT32; values[7].data.d_int32 = s.running;
+      *nreturn_vals = 8;
     }
   else
     return_error (nreturn_vals, return_vals, "maskgit-gimp: unknown temporary procedure or wrong arguments");
@@ -105,9 +106,10 @@ extension_run (void)
     { GIMP_PDB_INT32, "sessions-reused", "Edits that reused a cached session" },
     { GIMP_PDB_INT32, "edits", "Edit requests answered" },
     { GIMP_PDB_INT32, "cached-layers", "Layers with a live session" },
+    { GIMP_PDB_INT32, "running", "Jobs not finished yet" },
   };
 
-  backend = backend_new (5.0);
+  backend = backend_new (3.0);   /* GIMP's progress Cancel kills the caller: its job stops within ~3 s */
   maskgit_log ("extension started");
   gimp_install_temp_proc (TEMP_SUBMIT, "Queue a MaskGIT job", "Internal to maskgit-gimp.", "maskgit-rpc",
                           "maskgit-rpc", "2026", NULL, "", GIMP_TEMPORARY,

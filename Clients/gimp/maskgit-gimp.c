@@ -60,6 +60,7 @@ query (void)
     { GIMP_PDB_INT32, "sessions-opened", "Sessions opened (layers encoded)" },
     { GIMP_PDB_INT32, "sessions-reused", "Edits that reused a layer's session" },
     { GIMP_PDB_INT32, "edits", "Edits answered" },
+    { GIMP_PDB_INT32, "running", "Jobs not finished yet" },
   };
   static const gchar *labels[] = { "_Inpaint selection...", "_Outpaint...", "_Change class in selection...", "_Generate..." };
   static const gchar *blurbs[] = {
@@ -146,7 +147,14 @@ parasite_text (const gchar *method, JsonObject *params, JsonObject *result)
    * pixels outside the selection may have been regenerated). */
   for (const gchar **k = (const gchar *[]) { "model", "featherRadius", "windows", NULL }; *k; k++)
     if (json_object_has_member (result, *k))
-      json_object_set_member (o, *k, json_node_copy (json_object_get_member (result, *k)));
+      {
+        JsonNode *value = json_object_get_member (result, *k);
+        /* Outpainting large margins takes hundreds of windows: keep the parasite small. */
+        if (JSON_NODE_HOLDS_ARRAY (value) && json_array_get_length (json_node_get_array (value)) > 16)
+          json_object_set_int_member (o, "windowCount", json_array_get_length (json_node_get_array (value)));
+        else
+          json_object_set_member (o, *k, json_node_copy (value));
+      }
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, o);
   text = json_to_string (node, FALSE);
@@ -335,7 +343,7 @@ run_operation (Operation op, const gchar *method, const gchar *verb, gboolean in
       }
     else if (interactive)
       gimp_display_new (image);
-    maskgit_log ("%s: new layer %d \"%s\" (%s)", method, layer, name, ptext);
+    maskgit_log ("%s: new layer %d \"%s\" (%zu bytes of parameters)", method, layer, name, strlen (ptext));
     g_free (name);
     g_free (ptext);
     *new_layer = layer;
@@ -384,15 +392,16 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
     {
       BackendStatus s;
       client_status (&s);
-      maskgit_log ("status pid=%d starts=%d opened=%d reused=%d edits=%d cached=%d",
-                   s.pid, s.starts, s.sessions_opened, s.sessions_reused, s.edits, s.cached);
+      maskgit_log ("status pid=%d starts=%d opened=%d reused=%d edits=%d cached=%d running=%d",
+                   s.pid, s.starts, s.sessions_opened, s.sessions_reused, s.edits, s.cached, s.running);
       values[0].data.d_status = GIMP_PDB_SUCCESS;
       values[1].type = GIMP_PDB_INT32; values[1].data.d_int32 = s.pid;
       values[2].type = GIMP_PDB_INT32; values[2].data.d_int32 = s.starts;
       values[3].type = GIMP_PDB_INT32; values[3].data.d_int32 = s.sessions_opened;
       values[4].type = GIMP_PDB_INT32; values[4].data.d_int32 = s.sessions_reused;
       values[5].type = GIMP_PDB_INT32; values[5].data.d_int32 = s.edits;
-      *nreturn_vals = 6;
+      values[6].type = GIMP_PDB_INT32; values[6].data.d_int32 = s.running;
+      *nreturn_vals = 7;
       return;
     }
 

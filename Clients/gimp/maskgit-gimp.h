@@ -40,6 +40,7 @@ typedef struct {
   gint sessions_reused; /* edits that found their layer's session cached */
   gint edits;           /* edit requests answered */
   gint cached;          /* entries in the layer -> session map */
+  gint running;         /* jobs not finished yet */
 } BackendStatus;
 
 /* orphan_timeout_s > 0: cancel a running job nobody has polled for that long (extension mode). */

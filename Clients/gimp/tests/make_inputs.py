@@ -29,6 +29,7 @@ def main(out_dir, work_dir):
     Image.fromarray(picture(150, 200, 2)).save(os.path.join(inp, "large.png"))
     Image.fromarray(picture(32, 32, 3)[..., 1]).convert("L").save(os.path.join(inp, "gray.png"))
     Image.fromarray(picture(96, 128, 4)).save(os.path.join(inp, "example.png"))
+    Image.fromarray(picture(256, 256, 6)).save(os.path.join(inp, "cancel.png"))
     # The cancel test sends a long outpaint straight to the extension's temporary procedures.
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
     Image.fromarray(picture(256, 256, 5)).save(os.path.join(work_dir, "cancel-source.png"))

@@ -25,4 +25,17 @@
           (loop (+ n 1))
           (fact "cancel" "state" (car p) "payload" (cadddr p))))))
 (status "after-cancel")
+
+; GIMP's own progress Cancel kills the calling plug-in. run-tests.sh plays that part: it kills the
+; process running this outpaint once its job is submitted; the extension must notice that nobody
+; polls any more and cancel the request, so no job is left running.
+(let* ((img (load-image "cancel.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (expect-error "killed-caller"
+                (lambda () (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 1 64 "" "1" 0 0 256 256))))
+(let loop ((n 0))
+  (let ((s (maskgit-backend-status)))
+    (if (and (> (list-ref s 6) 0) (< n 400000))
+        (loop (+ n 1))
+        (fact "after-kill" "running" (list-ref s 6) "polls" n))))
 (close-output-port facts)

@@ -39,6 +39,7 @@ fi
 
 rm -rf "$out/in" "$out/out" "$out/restart" "$out/profile" "$out/tmp"
 mkdir -p "$out/out" "$out/restart" "$out/profile" "$out/tmp"
+rm -f "$out/killed.txt"
 profile="$out/profile"
 for d in brushes dynamics fonts gradients palettes patterns tool-presets mypaint-brushes; do mkdir -p "$profile/$d"; done
 "$here/../install.sh" --profile "$profile" --server "$server" >"$out/install.log" 2>&1 \
@@ -73,8 +74,25 @@ SH
 chmod +x "$out/crashing-server.sh"
 rm -f "$out/crashed-once"
 start=$(date +%s)
+# Plays GIMP's progress Cancel (which kills the calling plug-in) for the outpaint in restart.scm:
+# waits for its "submitted" log line and kills that process (by its pid, from the line).
+skip_lines=$(wc -l <"$profile/maskgit-gimp.log")
+(
+  for _ in $(seq 1 1200); do
+    line="$(tail -n +$((skip_lines + 1)) "$profile/maskgit-gimp.log" | grep -a "(outpaint) submitted" | tail -1 || true)"
+    if [ -n "$line" ]; then
+      pid="$(echo "$line" | sed -n 's/^[0-9:]* \[\([0-9]*\)\].*/\1/p')"
+      sleep 1
+      kill -9 "$pid" 2>/dev/null && echo "killed the plug-in process $pid" >"$out/killed.txt"
+      break
+    fi
+    sleep 0.1
+  done
+) &
+watcher=$!
 MASKGIT_RPC="$out/crashing-server.sh" gimp_batch "$out/restart" "$here/restart.scm" "$out/gimp-restart.log" \
-  || { echo "GIMP restart run failed:"; tail -30 "$out/gimp-restart.log"; exit 1; }
+  || { echo "GIMP restart run failed:"; tail -30 "$out/gimp-restart.log"; kill "$watcher" 2>/dev/null; exit 1; }
+kill "$watcher" 2>/dev/null || true
 echo "GIMP restart/cancel run: ok ($(( $(date +%s) - start )) s)"
 
 # Third run: no backend at all must give a clear error, not a hang.

@@ -225,3 +225,14 @@ def test_cancel_stops_the_job(run):
 def test_missing_backend_is_a_clear_error(run):
     log = (run / "gimp-missing.log").read_text()
     assert "The MaskGIT backend maskgit-rpc was not found" in log
+
+
+def test_killed_caller_gets_its_job_cancelled(run):
+    # GIMP's progress-bar Cancel kills the calling plug-in; run-tests.sh does the same.
+    assert (run / "killed.txt").exists(), "the watcher never found the outpaint to kill"
+    f = Facts(run / "restart/facts.txt")
+    assert f("killed-caller", "error") == ""
+    assert f.ints("after-kill", "running")[0] == 0
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    tail = log[log.index("stopped polling"):]
+    assert "cancelled: Cancelled" in tail      # the server answered -32800, not a result
