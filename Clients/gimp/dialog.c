@@ -31,6 +31,22 @@ combo (const gchar *const *names, const gchar *first, gint active)
   return c;
 }
 
+/* MASKGIT_GIMP_TEST_DIALOGS=ok|cancel (tests only): dialogs answer themselves, OK for the
+ * parameter dialog; "cancel" also presses the progress dialog's Cancel at its first update. */
+static const gchar *
+test_dialogs (void)
+{
+  const gchar *v = g_getenv ("MASKGIT_GIMP_TEST_DIALOGS");
+  return v && *v ? v : NULL;
+}
+
+static gboolean
+press_ok (gpointer dialog)
+{
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  return G_SOURCE_REMOVE;
+}
+
 gboolean
 edit_dialog (Operation op, EditValues *v)
 {
@@ -75,6 +91,9 @@ edit_dialog (Operation op, EditValues *v)
         }
     }
   gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (klass))), v->class_name);
+  if (!*v->class_name && model && !json_object_get_boolean_member_with_default (
+        json_object_get_object_member (model, "capabilities"), "unconditional", FALSE))
+    gtk_combo_box_set_active (GTK_COMBO_BOX (klass), 0);   /* a class is required: offer the first */
   add_row (table, row++, "C_lass:", klass);
 
   seed = add_row (table, row++, "_Seed (-1 random):", gtk_spin_button_new_with_range (-1, G_MAXINT32, 1));
@@ -95,6 +114,11 @@ edit_dialog (Operation op, EditValues *v)
         gtk_spin_button_set_value (GTK_SPIN_BUTTON (margin[i]), v->margins[i]);
       }
   gtk_widget_show_all (dialog);
+  maskgit_log ("dialog: %d classes listed%s%s", gtk_tree_model_iter_n_children (
+                 gtk_combo_box_get_model (GTK_COMBO_BOX (klass)), NULL),
+               error ? "; " : "", error ? error : "");
+  if (test_dialogs ())
+    g_timeout_add (300, press_ok, dialog);
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
   if (ok)
     {
@@ -148,7 +172,7 @@ progress_dialog_new (const gchar *title)
                                "_Cancel", GTK_RESPONSE_CANCEL, NULL);
   p->bar = gtk_progress_bar_new ();
   gtk_widget_set_size_request (p->bar, 320, -1);
-  gtk_container_set_border_width (GTK_CONTAINER (p->bar), 12);
+  gtk_container_set_border_width (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (p->dialog))), 12);
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (p->dialog))), p->bar, TRUE, TRUE, 8);
   g_signal_connect (p->dialog, "response", G_CALLBACK (on_response), p);
   g_signal_connect (p->dialog, "delete-event", G_CALLBACK (gtk_true), NULL);
@@ -163,8 +187,12 @@ progress_dialog_update (ProgressDialog *p, gdouble fraction, const gchar *text)
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (p->bar), CLAMP (fraction, 0.0, 1.0));
   if (text && *text)
     gtk_progress_bar_set_text (GTK_PROGRESS_BAR (p->bar), p->cancelled ? "cancelling..." : text);
+  if (!p->cancelled && g_strcmp0 (test_dialogs (), "cancel") == 0)
+    gtk_dialog_response (GTK_DIALOG (p->dialog), GTK_RESPONSE_CANCEL);
   while (gtk_events_pending ())
     gtk_main_iteration ();
+  if (p->cancelled)
+    maskgit_log ("progress dialog: Cancel pressed");
   return !p->cancelled;
 }
 

@@ -53,9 +53,9 @@ export GIMP2_DIRECTORY="$profile"
 export MASKGIT_RPC_ARGS="--model $repo/Tests/EngineTests/Fixtures/tiny --quiet"
 unset MASKGIT_RPC MASKGIT_GIMP_RESIDENT
 
-gimp_batch() {  # facts-folder script log [extra -b command]
+gimp_batch() {  # facts-folder script log; $wrap: a command to run GIMP under (xvfb-run)
   local dir="$1" script="$2" log="$3"
-  timeout 240 gimp-console-2.10 -i -d -f --no-splash \
+  ${wrap:-} timeout 240 gimp-console-2.10 -i -d -f --no-splash \
     -b "(begin (define test-dir \"$out\") (define work-dir \"$work\") (load \"$here/batch.scm\")
               (set! facts (open-output-file \"$dir/facts.txt\")) (load \"$script\"))" \
     -b '(gimp-quit 0)' >"$log" 2>&1
@@ -103,6 +103,19 @@ MASKGIT_RPC="$out/no-such-maskgit-rpc" timeout 120 gimp-console-2.10 -i -d -f --
     (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1 0 \"\" \"1\" \"\" -1))" \
   -b '(gimp-quit 0)' >"$out/gimp-missing.log" 2>&1 || true
 echo "GIMP missing-backend run: done"
+
+# Interactive runs under Xvfb (dialogs answer themselves): OK, then Cancel in the progress dialog.
+if command -v xvfb-run >/dev/null 2>&1; then
+  for answer in ok cancel; do
+    mkdir -p "$out/dialog-$answer"
+    MASKGIT_GIMP_TEST_DIALOGS=$answer wrap="xvfb-run -a" \
+      gimp_batch "$out/dialog-$answer" "$here/interactive.scm" "$out/gimp-dialog-$answer.log" \
+      || { echo "GIMP interactive run ($answer) failed:"; tail -30 "$out/gimp-dialog-$answer.log"; exit 1; }
+  done
+  echo "GIMP interactive runs (Xvfb): ok"
+else
+  echo "GIMP interactive runs: skipped (no xvfb-run; scripts/setup --gimp installs it)"
+fi
 
 # The README's before/after pair: inpaint of a disc-shaped selection.
 if [ "${MASKGIT_GIMP_EXAMPLES:-0}" = 1 ]; then

@@ -236,3 +236,27 @@ def test_killed_caller_gets_its_job_cancelled(run):
     log = (run / "profile/maskgit-gimp.log").read_text()
     tail = log[log.index("stopped polling"):]
     assert "cancelled: Cancelled" in tail      # the server answered -32800, not a result
+
+
+# ---- interactive (Xvfb) -----------------------------------------------------------------------
+
+def dialog_facts(run, answer):
+    path = run / f"dialog-{answer}/facts.txt"
+    if not path.exists():
+        pytest.skip("interactive runs need xvfb-run (scripts/setup --gimp installs it)")
+    return Facts(path)
+
+
+def test_dialog_lists_the_classes_and_runs(run):
+    f = dialog_facts(run, "ok")
+    assert f.ints("interactive", "layers") == [2]
+    assert f("interactive", "name").startswith("MaskGIT inpaint seed ")
+    assert "dialog: 10 classes listed" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+def test_progress_dialog_cancel_button_cancels(run):
+    f = dialog_facts(run, "cancel")
+    assert f.ints("interactive", "layers") == [1]      # nothing added
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    after = log[log.index("progress dialog: Cancel pressed"):]
+    assert "cancel requested" in after and "cancelled: Cancelled" in after
