@@ -28,7 +28,20 @@
   (let ((r (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 42 0 "" "1" 8 4 16 0)))
     (layer-facts "outpaint" img (car r))
     (save-drawable img (car r) "outpaint.png")
-    (layer-facts "outpaint-source" img src)))
+    (layer-facts "outpaint-source" img src))
+  ; Paint on the source: its cached session is stale and must be replaced by a new one. The
+  ; source now sits at (8, 4) on the grown canvas; the selection is in canvas coordinates.
+  (status "before-change")
+  (gimp-drawable-invert src FALSE)
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 18 14 20 16)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 11 0 "" "3" "" -1)))
+    (layer-facts "changed" img (car r)))
+  (status "after-change"))
+
+; Generate without an image: a new image.
+(let ((r (plug-in-maskgit-generate RUN-NONINTERACTIVE -1 -1 6 0 "" "goldfish")))
+  (let ((img (car (gimp-item-get-image (car r)))))
+    (layer-facts "generate-new-image" img (car r))))
 
 ; An RGBA layer 40x30 at offset (20, 16) on an 80x60 canvas; the selection is in canvas coordinates.
 (let* ((img (car (gimp-image-new 80 60 RGB)))

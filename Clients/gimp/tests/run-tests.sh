@@ -104,6 +104,23 @@ MASKGIT_RPC="$out/no-such-maskgit-rpc" timeout 120 gimp-console-2.10 -i -d -f --
   -b '(gimp-quit 0)' >"$out/gimp-missing.log" 2>&1 || true
 echo "GIMP missing-backend run: done"
 
+# A backend that never answers: with MASKGIT_GIMP_TIMEOUT=2 the call fails after ~2 s.
+printf '#!/bin/sh\nexec sleep 600\n' >"$out/silent-server.sh"
+chmod +x "$out/silent-server.sh"
+MASKGIT_RPC="$out/silent-server.sh" MASKGIT_GIMP_TIMEOUT=2 timeout 120 gimp-console-2.10 -i -d -f --no-splash -b "
+  (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$out/in/rgb.png\" \"x\")))
+         (src (car (gimp-image-get-active-layer img))))
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 1 1 8 8)
+    (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1 0 \"\" \"1\" \"\" -1))" \
+  -b '(gimp-quit 0)' >"$out/gimp-silent.log" 2>&1 || true
+echo "GIMP silent-backend run: done"
+
+# One session at most: the server evicts the first layer's session; editing it again re-opens it.
+mkdir -p "$out/evict"
+MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-sessions 1" gimp_batch "$out/evict" "$here/evict.scm" "$out/gimp-evict.log" \
+  || { echo "GIMP eviction run failed:"; tail -30 "$out/gimp-evict.log"; exit 1; }
+echo "GIMP eviction run: ok"
+
 # Interactive runs under Xvfb (dialogs answer themselves): OK, then Cancel in the progress dialog.
 if command -v xvfb-run >/dev/null 2>&1; then
   for answer in ok cancel; do

@@ -260,3 +260,28 @@ def test_progress_dialog_cancel_button_cancels(run):
     log = (run / "profile/maskgit-gimp.log").read_text()
     after = log[log.index("progress dialog: Cancel pressed"):]
     assert "cancel requested" in after and "cancelled: Cancelled" in after
+
+
+def test_a_changed_layer_gets_a_new_session(run, facts):
+    before, after = facts.status("before-change"), facts.status("after-change")
+    assert after["opened"] == before["opened"] + 1 and after["reused"] == before["reused"]
+    assert facts.ints("changed", "geometry") == [8, 4, 64, 48]     # the source's offsets after outpaint
+    assert "changed; closing stale session" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+def test_generate_without_an_image_makes_one(facts):
+    assert facts.ints("generate-new-image", "geometry") == [0, 0, 16, 16]
+    assert facts.ints("generate-new-image", "position") == [0, 1]
+    assert facts("generate-new-image", "name") == "MaskGIT generate goldfish seed 6"
+
+
+def test_a_silent_backend_times_out(run):
+    assert "did not answer for 2 s" in (run / "gimp-silent.log").read_text()
+
+
+def test_an_evicted_session_is_reopened(run):
+    f = Facts(run / "evict/facts.txt")
+    assert int(f("evicted", "seed")) == 2
+    s = f.status("evict-end")
+    assert s["opened"] == 3 and s["starts"] == 1
+    assert "gone (evicted); re-opening" in (run / "profile/maskgit-gimp.log").read_text()
