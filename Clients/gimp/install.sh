@@ -40,7 +40,7 @@ trap 'rm -rf "$build"' EXIT
 # gimptool-2.0 --install builds one source file; the plug-in has a few, so compile with its
 # flags and install the binary with gimptool-2.0 --install-bin.
 ${CC:-cc} -O2 -Wall -Wno-deprecated-declarations -std=gnu99 $(gimptool-2.0 --cflags) -o "$build/maskgit-gimp" \
-  "$here"/maskgit-gimp.c "$here"/backend.c "$here"/client.c "$here"/extension.c "$here"/dialog.c \
+  "$here"/maskgit-gimp.c "$here"/backend.c "$here"/backend-process.c "$here"/client.c "$here"/extension.c "$here"/dialog.c \
   $(gimptool-2.0 --libs)
 if [ "$admin" = 1 ]; then
   gimptool-2.0 --quiet --install-admin-bin "$build/maskgit-gimp"

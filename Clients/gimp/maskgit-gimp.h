@@ -7,12 +7,16 @@
  *   - the menu procedures (plug-in-maskgit-*), each run in its own short-lived process: they read
  *     the layer and selection, write PNGs into a private temp folder, hand a job to the extension,
  *     poll it for progress (GIMP progress bar, Cancel dialog), and insert the result as a new layer.
- * When the extension cannot be started the menu procedure runs the same backend code itself
- * (one maskgit-rpc per call).
+ * GIMP starts the extension at start-up (only an extension without arguments can be started:
+ * a plug-in that calls an extension waits for a return that never comes); it starts no backend
+ * until the first MaskGIT call. When the extension is not running (it crashed, or
+ * MASKGIT_GIMP_RESIDENT=0) a menu procedure runs the same backend code itself (one maskgit-rpc
+ * per call).
  *
- * Files: backend.c (child process, JSON-RPC lines, jobs, session cache), extension.c (the
- * resident procedure and its temporary procedures), client.c (menu side: job submission, pixels
- * in and out), procedures.c (registration and the menu procedures), dialog.c (GTK dialogs).
+ * Files: maskgit-gimp.c (registration and the menu procedures), dialog.c (GTK dialogs),
+ * client.c (menu side: jobs, pixels in and out), extension.c (the resident procedure and its
+ * temporary procedures), backend.c (jobs, session cache), backend-process.c (the child process,
+ * JSON-RPC lines, log, work folder), backend-private.h (between the last two).
  */
 #ifndef MASKGIT_GIMP_H
 #define MASKGIT_GIMP_H
