@@ -42,6 +42,7 @@ struct Backend {
   GHashTable *cache;     /* "image:drawable" -> CacheEntry* */
   gint     starts, sessions_opened, sessions_reused, edits;
   gdouble  orphan_timeout_s, answer_timeout_s;
+  gint64   last_output;  /* monotonic time of the child's last stdout line (any request's) */
 };
 
 /* backend-process.c */

@@ -234,6 +234,7 @@ on_stdout (GIOChannel *ch, GIOCondition cond, gpointer data)
       return FALSE;   /* the child watch reports the exit */
     }
   g_string_append_len (b->out_buf, buf, n);
+  b->last_output = g_get_monotonic_time ();
   for (;;)
     {
       gchar *nl = memchr (b->out_buf->str, '\n', b->out_buf->len);
@@ -367,6 +368,7 @@ backend_start (Backend *b, gchar **error)
       GIOChannel *ch;
 
       b->starts++;
+      b->last_output = g_get_monotonic_time ();
       maskgit_log ("backend started pid=%d server=%s", (int) b->pid, server);
       fcntl (b->out_fd, F_SETFL, fcntl (b->out_fd, F_GETFL) | O_NONBLOCK);
       fcntl (b->err_fd, F_SETFL, fcntl (b->err_fd, F_GETFL) | O_NONBLOCK);

@@ -266,7 +266,9 @@ on_tick (gpointer data)
           maskgit_log ("job %d: its plug-in stopped polling (cancelled or killed); cancelling", job->id);
           backend_cancel (b, job->id);
         }
-      if (now - job->last_activity > b->answer_timeout_s * G_USEC_PER_SEC)
+      /* Silent means silent for everyone: a job queued behind a long one hears nothing itself. */
+      if (now - job->last_activity > b->answer_timeout_s * G_USEC_PER_SEC &&
+          now - b->last_output > b->answer_timeout_s * G_USEC_PER_SEC)
         stalled = TRUE;
     }
   if (stalled)
