@@ -12,6 +12,11 @@
 # (maskgit-gimp.conf next to the plug-in) is read when MASKGIT_RPC / MASKGIT_RPC_ARGS are unset
 # and no maskgit-rpc is on PATH.
 set -euo pipefail
+if ! command -v gimptool-2.0 >/dev/null 2>&1; then
+  echo "install.sh: gimptool-2.0 not found. Install GIMP 2.10's development files first:" >&2
+  echo "  sudo apt-get install gimp libgimp2.0-dev      (Debian/Ubuntu)" >&2
+  exit 1
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 profile="" admin=0 server="" server_args=""
@@ -25,11 +30,6 @@ while [ $# -gt 0 ]; do
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if ! command -v gimptool-2.0 >/dev/null 2>&1; then
-  echo "install.sh: gimptool-2.0 not found. Install GIMP 2.10's development files first:" >&2
-  echo "  sudo apt-get install gimp libgimp2.0-dev      (Debian/Ubuntu)" >&2
-  exit 1
-fi
 if [ -z "$server" ] && [ -x "$repo/.build/release/maskgit-rpc" ]; then
   server="$repo/.build/release/maskgit-rpc"
 fi

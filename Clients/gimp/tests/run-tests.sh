@@ -115,6 +115,17 @@ MASKGIT_RPC="$out/silent-server.sh" MASKGIT_GIMP_TIMEOUT=2 timeout 120 gimp-cons
   -b '(gimp-quit 0)' >"$out/gimp-silent.log" 2>&1 || true
 echo "GIMP silent-backend run: done"
 
+# Without the resident extension (MASKGIT_GIMP_RESIDENT=0) each call runs a backend of its own.
+MASKGIT_GIMP_RESIDENT=0 timeout 120 gimp-console-2.10 -i -d -f --no-splash -b "
+  (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$out/in/rgb.png\" \"x\")))
+         (src (car (gimp-image-get-active-layer img))))
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 10 10 20 16)
+    (file-png-save2 RUN-NONINTERACTIVE img
+      (car (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1234 0 \"\" \"3\" \"\" -1))
+      \"$out/out/own-backend.png\" \"x\" 0 1 0 0 0 0 0 0 1))" \
+  -b '(gimp-quit 0)' >"$out/gimp-own.log" 2>&1 || { echo "GIMP own-backend run failed:"; tail -30 "$out/gimp-own.log"; exit 1; }
+echo "GIMP own-backend run: ok"
+
 # One session at most: the server evicts the first layer's session; editing it again re-opens it.
 mkdir -p "$out/evict"
 MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-sessions 1" gimp_batch "$out/evict" "$here/evict.scm" "$out/gimp-evict.log" \

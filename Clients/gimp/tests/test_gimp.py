@@ -285,3 +285,32 @@ def test_an_evicted_session_is_reopened(run):
     s = f.status("evict-end")
     assert s["opened"] == 3 and s["starts"] == 1
     assert "gone (evicted); re-opening" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+def test_without_the_extension_a_call_runs_its_own_backend(run):
+    # Same request as the resident run's first inpaint: same pixels, through a per-call backend.
+    assert np.array_equal(png(run / "out/own-backend.png"), png(run / "out/inpaint1.png"))
+    assert "(inpaint) submitted to the own backend" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+# ---- install.sh -------------------------------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("gimptool-2.0") is None, reason="gimptool-2.0 not found (scripts/setup --gimp)")
+def test_install_is_idempotent_and_writes_the_config(tmp_path):
+    for _ in range(2):
+        p = subprocess.run([str(HERE.parent / "install.sh"), "--profile", str(tmp_path),
+                            "--server", "/opt/x/maskgit-rpc", "--server-args", "--model /m"],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
+    plugin = tmp_path / "plug-ins/maskgit-gimp/maskgit-gimp"
+    assert os.access(plugin, os.X_OK)
+    conf = (plugin.parent / "maskgit-gimp.conf").read_text()
+    assert "path=/opt/x/maskgit-rpc" in conf and "args=--model /m" in conf
+
+
+def test_install_without_gimptool_says_what_to_install(tmp_path):
+    env = dict(os.environ, PATH="/nonexistent")
+    p = subprocess.run(["/bin/bash", str(HERE.parent / "install.sh"), "--profile", str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 1
+    assert "gimptool-2.0 not found" in p.stderr and "libgimp2.0-dev" in p.stderr
