@@ -12,9 +12,10 @@
 # (maskgit-gimp.conf next to the plug-in) is read when MASKGIT_RPC / MASKGIT_RPC_ARGS are unset
 # and no maskgit-rpc is on PATH.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,15p' "$0"; exit 0 ;; esac
 if ! command -v gimptool-2.0 >/dev/null 2>&1; then
   echo "install.sh: gimptool-2.0 not found. Install GIMP 2.10's development files first:" >&2
-  echo "  sudo apt-get install gimp libgimp2.0-dev      (Debian/Ubuntu)" >&2
+  echo "  sudo apt-get install gimp libgimp2.0-dev      (Debian/Ubuntu; or scripts/setup --gimp)" >&2
   exit 1
 fi
 here="$(cd "$(dirname "$0")" && pwd)"
