@@ -40,7 +40,10 @@ build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 # gimptool-2.0 --install builds one source file; the plug-in has a few, so compile with its
 # flags and install the binary with gimptool-2.0 --install-bin.
-${CC:-cc} -O2 -Wall -Wno-deprecated-declarations -std=gnu99 $(gimptool-2.0 --cflags) -o "$build/maskgit-gimp" \
+cc="${CC:-}"
+for c in cc gcc clang; do [ -n "$cc" ] && break; command -v "$c" >/dev/null 2>&1 && cc="$c"; done
+[ -n "$cc" ] || { echo "install.sh: no C compiler (cc, gcc or clang) found; install gcc" >&2; exit 1; }
+"$cc" -O2 -Wall -Wno-deprecated-declarations -std=gnu99 $(gimptool-2.0 --cflags) -o "$build/maskgit-gimp" \
   "$here"/maskgit-gimp.c "$here"/backend.c "$here"/backend-process.c "$here"/client.c "$here"/extension.c "$here"/dialog.c \
   $(gimptool-2.0 --libs)
 if [ "$admin" = 1 ]; then
