@@ -314,3 +314,10 @@ def test_install_without_gimptool_says_what_to_install(tmp_path):
                        capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 1
     assert "gimptool-2.0 not found" in p.stderr and "libgimp2.0-dev" in p.stderr
+
+
+def test_menu_items_are_registered_under_filters_maskgit(run):
+    rc = (run / "profile/pluginrc").read_text(errors="replace")
+    assert rc.count('"<Image>/Filters/MaskGIT"') == 4
+    for label in ("_Inpaint selection...", "_Outpaint...", "_Change class in selection...", "_Generate..."):
+        assert f'"{label}"' in rc
