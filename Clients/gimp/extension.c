@@ -4,6 +4,7 @@
  * temporary procedures exist only while this process runs, which is how callers detect it. */
 #include "maskgit-gimp.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static Backend *backend = NULL;
@@ -81,6 +82,28 @@ run_temp (const gchar *name, gint nparams, const GimpParam *param,
     return_error (nreturn_vals, return_vals, "maskgit-gimp: unknown temporary procedure or wrong arguments");
 }
 
+/* Removes request/result PNGs a killed plug-in left in the work folder (older than a day, so a
+ * second GIMP of the same user keeps its files in flight). */
+static void
+remove_stale_work_files (void)
+{
+  GDir *dir = g_dir_open (maskgit_work_dir (), 0, NULL);
+  const gchar *name;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      gchar *path = g_build_filename (maskgit_work_dir (), name, NULL);
+      GStatBuf st;
+
+      if (g_str_has_suffix (name, ".png") && g_stat (path, &st) == 0 && now - st.st_mtime > 24 * 3600)
+        g_unlink (path);
+      g_free (path);
+    }
+  if (dir)
+    g_dir_close (dir);
+}
+
 void
 extension_run (void)
 {
@@ -111,6 +134,7 @@ extension_run (void)
 
   backend = backend_new (3.0);   /* GIMP's progress Cancel kills the caller: its job stops within ~3 s */
   maskgit_log ("extension started");
+  remove_stale_work_files ();
   gimp_install_temp_proc (TEMP_SUBMIT, "Queue a MaskGIT job", "Internal to maskgit-gimp.", "maskgit-rpc",
                           "maskgit-rpc", "2026", NULL, "", GIMP_TEMPORARY,
                           G_N_ELEMENTS (submit_args), G_N_ELEMENTS (submit_ret), submit_args, submit_ret, run_temp);
