@@ -1,0 +1,81 @@
+; One GIMP run exercising every procedure; see batch.scm. Two inpaints of the same layer must
+; share one backend process and one session.
+
+; RGB 64x48: inpaint twice with the same seed, then outpaint, class edit, generate.
+(let* ((img (load-image "rgb.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 10 10 20 16)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1234 0 "" "3" "" -1)))
+    (fact "inpaint1" "seed" (cadr r))
+    (layer-facts "inpaint1" img (car r))
+    (save-drawable img (car r) "inpaint1.png"))
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1234 0 "" "3" "" -1)))
+    (layer-facts "inpaint2" img (car r))
+    (save-drawable img (car r) "inpaint2.png"))
+  (status "after-two-inpaints")
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src -1 4 "halton" "electric ray" "coverage" 2.0)))
+    (fact "random" "seed" (cadr r))
+    (layer-facts "random" img (car r)))
+  (save-drawable img src "rgb-source-after.png")
+  (let ((r (plug-in-maskgit-class-edit RUN-NONINTERACTIVE img src 99 0 "" "Cock" "" -1)))
+    (layer-facts "classedit" img (car r))
+    (save-drawable img (car r) "classedit.png"))
+  (let ((r (plug-in-maskgit-generate RUN-NONINTERACTIVE img src 5 0 "" "2")))
+    (layer-facts "generate" img (car r))
+    (save-drawable img (car r) "generate.png"))
+  (gimp-selection-none img)
+  (expect-error "empty-selection" (lambda () (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 1 0 "" "3" "" -1)))
+  (let ((r (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 42 0 "" "1" 8 4 16 0)))
+    (layer-facts "outpaint" img (car r))
+    (save-drawable img (car r) "outpaint.png")
+    (layer-facts "outpaint-source" img src))
+  ; Paint on the source: its cached session is stale and must be replaced by a new one. The
+  ; source now sits at (8, 4) on the grown canvas; the selection is in canvas coordinates.
+  (status "before-change")
+  (gimp-drawable-invert src FALSE)
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 18 14 20 16)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 11 0 "" "3" "" -1)))
+    (layer-facts "changed" img (car r)))
+  (status "after-change"))
+
+; Generate without an image: a new image.
+(let ((r (plug-in-maskgit-generate RUN-NONINTERACTIVE -1 -1 6 0 "" "goldfish")))
+  (let ((img (car (gimp-item-get-image (car r)))))
+    (layer-facts "generate-new-image" img (car r))))
+
+; An RGBA layer 40x30 at offset (20, 16) on an 80x60 canvas; the selection is in canvas coordinates.
+(let* ((img (car (gimp-image-new 80 60 RGB)))
+       (bg (car (gimp-layer-new img 80 60 RGB-IMAGE "bg" 100 LAYER-MODE-NORMAL)))
+       (layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img (in "rgba.png")))))
+  (gimp-image-insert-layer img bg 0 0)
+  (gimp-image-insert-layer img layer 0 0)
+  (gimp-layer-set-offsets layer 20 16)
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 30 20 16 12)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img layer 77 0 "" "4" "" -1)))
+    (layer-facts "offset" img (car r))
+    (save-drawable img (car r) "offset.png")))
+
+; Larger than the model's native size: context-window editing.
+(let* ((img (load-image "large.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-ellipse img CHANNEL-OP-REPLACE 50 40 60 50)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 3 0 "" "6" "" -1)))
+    (layer-facts "large" img (car r))
+    (save-drawable img (car r) "large.png")))
+
+; Grayscale is converted (and the result converted back); indexed is refused.
+(let* ((img (load-image "gray.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 4 4 12 12)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 8 0 "" "0" "" -1)))
+    (layer-facts "gray" img (car r))
+    (fact "gray" "type" (car (gimp-drawable-type (car r))))
+    (save-drawable img (car r) "gray.png")))
+(let* ((img (load-image "rgb.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-convert-indexed img CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 16 FALSE FALSE "")
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 4 4 12 12)
+  (expect-error "indexed" (lambda () (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 8 0 "" "0" "" -1))))
+
+(status "end")
+(close-output-port facts)
