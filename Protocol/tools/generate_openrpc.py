@@ -247,6 +247,11 @@ DESCRIPTORS.update({
     "coverage": cd("coverage", {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.5}, "The fraction for maskPolicy coverage."),
     "feather": cd("feather", {"type": "number", "minimum": 0, "maximum": 256},
                   "Gaussian radius in pixels for blending regenerated pixels into kept ones; default S/16 − 1 at native scale (0 for the tiny model)."),
+    "composite": cd("composite", {"type": "string", "enum": ["mask", "tokens"]},
+                    "Where the feathered blend grows from: mask (inpaint default): the pixel mask, so only the mask and a band of "
+                    "about 3·feather pixels around it change; tokens (classEdit default, the official composite): the regenerated "
+                    "token cells and a band around them. Cells left part generated, part kept become unknown in the session's "
+                    "token cache and are encoded again when a later edit needs them."),
 })
 
 # MARK: Errors
@@ -379,7 +384,7 @@ METHODS = [
            result("EditResult", S("EditResult")), EDIT_ERRORS, tags=["edits"]),
     method("inpaint", "Regenerates the masked pixels of an image or of a session's current image.",
            [P("image"), P("editSession"), cd("mask", S("Mask"), "The pixels to regenerate.", required=True), P("class"),
-            P("maskPolicy"), P("coverage"), P("feather")] + decoding() + EDIT_TAIL,
+            P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"],
            description="Images larger than the model's native size are edited in native-size windows around the mask "
                        "(answer.windows). Kept pixels are copied bit-exact except within the feather radius of the mask."),
@@ -398,7 +403,7 @@ METHODS = [
     method("classEdit", "Regenerates a region as another class (the official class-conditional edit: startStep 2 of 12).",
            [P("image"), P("editSession"), cd("rect", S("Rect"), "The region, as a rectangle (or give `mask`)."),
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
-            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather")] + decoding() + EDIT_TAIL,
+            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
     method("session.open", "Opens a session on an image: decodes and tokenizes it once, for iterative edits with undo.",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"), P("meta")],

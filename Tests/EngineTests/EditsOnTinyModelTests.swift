@@ -77,6 +77,17 @@ final class EditsOnTinyModelTests: XCTestCase {
                                    "pixel \(p % width),\(p / width) outside the band changed (\(width)x\(height))")
                 }
                 if alpha { XCTAssertEqual(result.image.pixels[p * c + 3], image.pixels[p * c + 3], "alpha changed") }
+                // The default composite grows from the pixel mask: beyond the band around the mask
+                // itself (not just around the regenerated cells) every byte is the input's.
+                let px = p % width, py = p / width
+                var near = false
+                for y in max(0, py - band)...min(height - 1, py + band) where !near {
+                    for x in max(0, px - band)...min(width - 1, px + band) where mask.values[y * width + x] >= 0.5 { near = true; break }
+                }
+                if !near {
+                    XCTAssertEqual(Array(result.image.pixels[(p * c)..<(p * c + c)]), Array(image.pixels[(p * c)..<(p * c + c)]),
+                                   "pixel \(px),\(py) farther than \(band) px from the mask changed")
+                }
             }
         }
     }

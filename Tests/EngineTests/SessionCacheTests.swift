@@ -31,18 +31,44 @@ final class SessionCacheTests: XCTestCase {
         XCTAssertTrue(tokens.isComplete)
         XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 6, "3 x 2 native tiles, each encoded once")
 
+        // Hard-edged token composites keep every token exact: nothing is encoded again.
         var current = (image: image, tokens: tokens)
         for (i, rect) in [PixelRect(x: 2, y: 2, width: 6, height: 6), PixelRect(x: 20, y: 10, width: 8, height: 9),
                           PixelRect(x: 30, y: 0, width: 10, height: 4)].enumerated() {
             let mask = PixelMask(width: 40, height: 24, rectangles: [rect])
-            let result = try editor.apply(InpaintEdit(image: current.image, mask: mask, condition: .classLabel(i),
-                                                      seed: UInt64(i), knownTokens: current.tokens))
+            let result = try editor.apply(InpaintEdit(image: current.image, mask: mask, condition: .classLabel(i), featherRadius: 0,
+                                                      composite: .tokens, seed: UInt64(i), knownTokens: current.tokens))
             XCTAssertTrue(result.tokens.isComplete, "the grid stays complete after edit \(i)")
             current = (result.image, result.tokens)
         }
-        let classEdited = try editor.apply(ClassEdit(image: current.image, box: PixelRect(x: 8, y: 8, width: 8, height: 8),
-                                                     targetClass: 4, seed: 5, knownTokens: current.tokens))
+        let box = PixelMask(width: 40, height: 24, rectangles: [PixelRect(x: 8, y: 8, width: 8, height: 8)])
+        let classEdited = try editor.apply(ClassEdit(image: current.image, region: box, targetClass: 4, featherRadius: 0,
+                                                     seed: 5, knownTokens: current.tokens))
         XCTAssertTrue(classEdited.tokens.isComplete)
         XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 6, "no edit re-encoded anything")
+    }
+
+    func testBlendedCellsAreTheOnlyOnesEncodedAgain() throws {
+        let model = EditsOnTinyModelTests.model
+        let counting = CountingTokenizer(model.tokenizer)
+        let editor = try ImageEditor(tokenizer: counting, predictor: model.predictor)
+        let image = EditsOnTinyModelTests.picture(width: 16, height: 16)
+        let tokens = try editor.tokenize(image)
+        // A feathered mask composite leaves cells that are part generated, part kept: those are
+        // marked missing, the others keep their tokens.
+        let mask = PixelMask(width: 16, height: 16, rectangles: [PixelRect(x: 5, y: 5, width: 6, height: 6)])
+        let result = try editor.apply(InpaintEdit(image: image, mask: mask, condition: .classLabel(1), featherRadius: 1,
+                                                  seed: 1, knownTokens: tokens))
+        let missing = result.tokens.tokens.filter { $0 == TokenGrid.missing }.count
+        XCTAssertGreaterThan(missing, 0)
+        XCTAssertLessThan(missing, 16)
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 1, "the first edit had every token")
+        // The same mask again: the blended cells are regenerated anyway, nothing to encode.
+        let again = try editor.apply(InpaintEdit(image: result.image, mask: mask, condition: .classLabel(1), seed: 2, knownTokens: result.tokens))
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 1)
+        // Elsewhere: the blended cells are context now, so the window is encoded once for them.
+        let corner = PixelMask(width: 16, height: 16, rectangles: [PixelRect(x: 0, y: 0, width: 2, height: 2)])
+        _ = try editor.apply(InpaintEdit(image: again.image, mask: corner, condition: .classLabel(1), seed: 3, knownTokens: again.tokens))
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 2, "the next edit encodes the window once for the blended cells")
     }
 }

@@ -16,12 +16,15 @@ public struct ClassEdit: ImageEdit {
     /// Default `.officialBoundingBox` (the box dilated by one token).
     public var policy: TokenMaskPolicy
     public var featherRadius: Float?
+    /// Default `.tokens`: the official composite over the regenerated (dilated) token region.
+    public var composite: CompositeRegion
     public var seed: UInt64?
     public var knownTokens: TokenGrid?
 
     public init(image: RGBImage, region: PixelMask, targetClass: Int, decoding: DecodingOptions = .officialEditing,
-                policy: TokenMaskPolicy = .officialBoundingBox, featherRadius: Float? = nil, seed: UInt64? = nil,
-                knownTokens: TokenGrid? = nil) {
+                policy: TokenMaskPolicy = .officialBoundingBox, featherRadius: Float? = nil, composite: CompositeRegion = .tokens,
+                seed: UInt64? = nil, knownTokens: TokenGrid? = nil) {
+        self.composite = composite
         self.image = image
         self.region = region
         self.targetClass = targetClass
@@ -40,7 +43,7 @@ public struct ClassEdit: ImageEdit {
 
     public func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
         try RegionEdit(image: image, mask: region, condition: .classLabel(targetClass), decoding: decoding,
-                       policy: policy, featherRadius: featherRadius, seed: seed, knownTokens: knownTokens)
+                       policy: policy, featherRadius: featherRadius, composite: composite, seed: seed, knownTokens: knownTokens)
             .run(on: editor, progress: progress)
     }
 }

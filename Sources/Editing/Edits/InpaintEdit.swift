@@ -14,6 +14,9 @@ public struct InpaintEdit: ImageEdit {
     public var policy: TokenMaskPolicy
     /// Gaussian σ in native pixels (scaled by 1/scale in downscaled windows); nil = S/16 − 1.
     public var featherRadius: Float?
+    /// Where the feathered composite grows from; `.mask` (the default) keeps every pixel farther
+    /// than the band from the mask byte-identical.
+    public var composite: CompositeRegion
     /// nil draws a seed (reported in the result).
     public var seed: UInt64?
     /// The image's token grid from an earlier call (⌈h/S⌉ × ⌈w/S⌉, `missing` where unknown);
@@ -21,8 +24,9 @@ public struct InpaintEdit: ImageEdit {
     public var knownTokens: TokenGrid?
 
     public init(image: RGBImage, mask: PixelMask, condition: Conditioning, decoding: DecodingOptions = .official,
-                policy: TokenMaskPolicy = .anyOverlap, featherRadius: Float? = nil, seed: UInt64? = nil,
-                knownTokens: TokenGrid? = nil) {
+                policy: TokenMaskPolicy = .anyOverlap, featherRadius: Float? = nil, composite: CompositeRegion = .mask,
+                seed: UInt64? = nil, knownTokens: TokenGrid? = nil) {
+        self.composite = composite
         self.image = image
         self.mask = mask
         self.condition = condition
@@ -35,7 +39,7 @@ public struct InpaintEdit: ImageEdit {
 
     public func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
         try RegionEdit(image: image, mask: mask, condition: condition, decoding: decoding, policy: policy,
-                       featherRadius: featherRadius, seed: seed, knownTokens: knownTokens)
+                       featherRadius: featherRadius, composite: composite, seed: seed, knownTokens: knownTokens)
             .run(on: editor, progress: progress)
     }
 }

@@ -5,9 +5,22 @@
 //   2. token mask from the window's pixel mask (policy)
 //   3. known tokens: from `knownTokens` where given (scale-1 windows), else one encode of the window
 //   4. decode (DecodingSession), tokenizer decode, clip, upscale when the window was downscaled
-//   5. composite: m = blur(token mask, σ = radius) ∨ pixel mask, input bytes kept where m = 0
+//   5. composite: m = blur(region, σ = radius) ∨ pixel mask, input bytes kept where m = 0, where the
+//      region is the pixel mask (`CompositeRegion.mask`) or the regenerated tokens (`.tokens`)
+//   6. token cache: tokens whose pixels are now a blend (neither all generated nor all kept)
+//      become `missing`, so a later edit encodes them from the pixels instead of trusting them
 
 import ImageCodecs
+
+/// Which area the feathered composite grows from.
+public enum CompositeRegion: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The pixel mask: only the mask and a band of about 3σ around it change; pixels of
+    /// regenerated tokens farther out keep their input bytes. What an editor's selection implies.
+    case mask
+    /// The regenerated tokens (the official `composite_outputs`): whole token cells change,
+    /// plus the band around them.
+    case tokens
+}
 
 struct RegionEdit {
     var image: RGBImage
@@ -17,6 +30,7 @@ struct RegionEdit {
     var policy: TokenMaskPolicy
     /// σ in native pixels; nil = official S/16 − 1.
     var featherRadius: Float?
+    var composite: CompositeRegion
     var seed: UInt64?
     var knownTokens: TokenGrid?
 
@@ -72,24 +86,30 @@ struct RegionEdit {
 
         // Composite weight over the window at image resolution.
         let radius = (featherRadius ?? editor.officialFeatherRadius) / Float(window.scale)
-        var regenerate = [Float](repeating: 0, count: window.width * window.height)
+        var regenerated = [Bool](repeating: false, count: window.width * window.height)   // pixel in a regenerated token
+        var masked = [Float](repeating: 0, count: window.width * window.height)           // pixel in the pixel mask
         for r in 0..<window.height {
             let tr = min(grid.height - 1, Int(Double(r) * window.scale) / s)
-            for c in 0..<window.width {
-                let tc = min(grid.width - 1, Int(Double(c) * window.scale) / s)
-                if tokenMask[tr * grid.width + tc] { regenerate[r * window.width + c] = 1 }
-            }
-        }
-        var weight = Compositing.blur(regenerate, width: window.width, height: window.height, radius: radius)
-        for r in 0..<window.height {
             let iy = window.y + r
             for c in 0..<window.width {
+                let tc = min(grid.width - 1, Int(Double(c) * window.scale) / s)
+                regenerated[r * window.width + c] = tokenMask[tr * grid.width + tc]
                 let ix = window.x + c
                 if iy >= 0, iy < image.height, ix >= 0, ix < image.width, mask.isMasked(x: ix, y: iy) {
-                    weight[r * window.width + c] = 1
+                    masked[r * window.width + c] = 1
                 }
             }
         }
+        var weight: [Float]
+        switch composite {
+        case .tokens:
+            weight = Compositing.blur(regenerated.map { $0 ? 1 : 0 }, width: window.width, height: window.height, radius: radius)
+        case .mask:
+            weight = Compositing.blur(masked, width: window.width, height: window.height, radius: radius)
+            // Outside the regenerated tokens the "generated" pixels only re-render known tokens.
+            for i in weight.indices where !regenerated[i] { weight[i] = 0 }
+        }
+        for i in weight.indices where masked[i] == 1 { weight[i] = 1 }
         let output = Compositing.blend(input: image, generated: generated, x: window.x, y: window.y, weight: weight)
 
         // The image's token grid after the edit.
@@ -104,6 +124,23 @@ struct RegionEdit {
             }
         } else {
             tokens.paste(decoded, row: window.y / s, column: window.x / s)
+            // A token stays known only if its pixels are wholly generated (weight 1 on a regenerated
+            // token) or wholly kept (weight 0): blended cells are encoded again when next needed.
+            var fullyGenerated = [Bool](repeating: true, count: grid.count)
+            var touched = [Bool](repeating: false, count: grid.count)
+            for r in 0..<window.height {
+                for c in 0..<window.width {
+                    let t = (r / s) * grid.width + c / s
+                    let w = weight[r * window.width + c]
+                    if w < 1 { fullyGenerated[t] = false }
+                    if w > 0 { touched[t] = true }
+                }
+            }
+            for t in 0..<grid.count {
+                let exact = tokenMask[t] ? fullyGenerated[t] : !touched[t]
+                let row = window.y / s + t / grid.width, column = window.x / s + t % grid.width
+                if !exact, row < tokens.height, column < tokens.width { tokens[row, column] = TokenGrid.missing }
+            }
         }
         let report = EditWindow(x: window.x, y: window.y, width: window.width, height: window.height,
                                 scale: window.scale, gridShape: grid, tokenMask: tokenMask)

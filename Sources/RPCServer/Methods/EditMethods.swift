@@ -31,9 +31,9 @@ public struct EditMethod: RPCMethod {
         var keys = decodingKeys.union(["model", "output", "class"])
         switch kind {
         case .generate: keys.formUnion(["openSession"])
-        case .inpaint: keys.formUnion(["image", "session", "mask", "maskPolicy", "coverage", "feather"])
+        case .inpaint: keys.formUnion(["image", "session", "mask", "maskPolicy", "coverage", "feather", "composite"])
         case .outpaint: keys.formUnion(["image", "session", "left", "top", "right", "bottom", "windowStride"])
-        case .classEdit: keys.formUnion(["image", "session", "mask", "rect", "maskPolicy", "coverage", "feather"])
+        case .classEdit: keys.formUnion(["image", "session", "mask", "rect", "maskPolicy", "coverage", "feather", "composite"])
         }
         return keys
     }
@@ -82,7 +82,7 @@ public struct EditMethod: RPCMethod {
             let mask = try params.mask("mask", width: image.width, height: image.height, policy: server.images)
             edit = InpaintEdit(image: image, mask: mask, condition: try params.conditioning(model: model), decoding: decoding,
                                policy: try params.maskPolicy(default: .anyOverlap), featherRadius: try params.feather(),
-                               seed: seed, knownTokens: snapshot?.current.tokens)
+                               composite: try params.composite(default: .mask), seed: seed, knownTokens: snapshot?.current.tokens)
         case .outpaint:
             guard let image else { throw ServerError.invalidParams(field: "image", expected: "an image") }
             let decoding = try params.decodingOptions(defaults: .official, model: model)
@@ -119,7 +119,7 @@ public struct EditMethod: RPCMethod {
             }
             edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding,
                              policy: try params.maskPolicy(default: .officialBoundingBox), featherRadius: try params.feather(),
-                             seed: seed, knownTokens: snapshot?.current.tokens)
+                             composite: try params.composite(default: .tokens), seed: seed, knownTokens: snapshot?.current.tokens)
         }
 
         let result: EditResult

@@ -104,6 +104,16 @@ extension Params {
         }
     }
 
+    /// `composite`: "mask" (feather around the pixel mask; farther pixels keep their bytes) or
+    /// "tokens" (feather around the regenerated token cells, the official composite).
+    func composite(default fallback: CompositeRegion) throws(RPCError) -> CompositeRegion {
+        guard let name = try string("composite") else { return fallback }
+        guard let value = CompositeRegion(rawValue: name) else {
+            throw ServerError.invalidParams(field: field("composite"), expected: "\"mask\" or \"tokens\"", got: name)
+        }
+        return value
+    }
+
     /// `feather`: the Gaussian radius in pixels (nil → the official S/16 − 1).
     func feather() throws(RPCError) -> Float? {
         try double("feather", in: 0...256).map(Float.init)
