@@ -130,6 +130,9 @@ let package = Package(
             dependencies: [
                 "ImageCodecs",
                 "Tensors",
+                "Checkpoints",
+                "VQGAN",
+                "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
