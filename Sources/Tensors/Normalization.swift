@@ -148,7 +148,7 @@ extension Ops {
     }
 
     /// out[row, j] = ((x[row, j] − shiftHigh[j]) − shiftLow[j])·factor[j] + bias[j] for rows of
-    /// `channels`, then v / (1 + exp(−v)) when `swish` (the formula of `swishInPlace`).
+    /// `channels`, then swish when `swish` (`swishValue`, the formula of `swishInPlace`).
     private static func normalizeRows(
         _ x: Tensor, into out: inout Tensor, rows: Int, channels c: Int,
         shiftHigh: [Float], shiftLow: [Float], factor: [Float], bias: [Float], swish: Bool
@@ -161,12 +161,7 @@ extension Ops {
                         for j in 0..<c {
                             p[base + j] = ((src[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
                         }
-                        if swish {
-                            for j in 0..<c {
-                                let v = p[base + j]
-                                p[base + j] = v / (1 + Foundation.exp(-v))
-                            }
-                        }
+                        if swish { apply(p.baseAddress! + base, count: c, swishValue) }
                     }
                 }
             }

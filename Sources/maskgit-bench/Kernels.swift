@@ -31,6 +31,7 @@ enum KernelBench {
         try time("conv2D 3x3", "256x256x128 -> 128", flops: 2 * 65536 * 1152 * 128) { _ = Ops.conv2D(map, kernel: k3) }
         try time("conv2D 1x1", "256x256x128 -> 128", flops: 2 * 65536 * 128 * 128) { _ = Ops.conv2D(map, kernel: k1) }
         try time("groupNorm (32 groups)", "256x256x128") { _ = Ops.groupNorm(map, groups: 32, scale: scale, bias: bias) }
+        try time("groupNormSwish (fused)", "256x256x128") { _ = Ops.groupNormSwish(map, groups: 32, scale: scale, bias: bias) }
         try time("swish", "256x256x128") { _ = Ops.swish(map) }
         try time("add (residual)", "256x256x128") { _ = Ops.add(map, map) }
         try time("avgPool2x2", "256x256x128") { _ = Ops.avgPool2x2(map) }
@@ -52,6 +53,8 @@ enum KernelBench {
         }
         let m = tensor([257, 3072])
         try time("gelu (tanh)", "257x3072") { _ = Ops.gelu(m) }
+        let scores = tensor([16, 257, 257])
+        try time("softmax", "16x257x257") { _ = Ops.softmax(scores) }
         try time("layerNorm", "257x768") { _ = Ops.layerNorm(x, epsilon: 1e-12, scale: ln, bias: ln) }
         let emb = tensor([1024, 768])
         try time("matmul (code logits)", "256x768 . (1024x768)T", flops: 2 * 256 * 768 * 1024) {
