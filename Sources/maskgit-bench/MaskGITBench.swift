@@ -53,6 +53,12 @@ struct MaskGITBench: ParsableCommand {
     @Option(help: "The numpy peer script.")
     var peer: String = "Training/maskgit_reference/bench.py"
 
+    @Option(help: "Timed repeats per phase for the Python peer (default: as --repeats; its full-size transformer pass takes about a minute).")
+    var pythonRepeats: Int?
+
+    @Option(help: "Untimed runs per phase for the Python peer (default: as --warmup).")
+    var pythonWarmup: Int?
+
     @Flag(help: "Skip the Python peer.")
     var noPython = false
 
@@ -92,15 +98,18 @@ struct MaskGITBench: ParsableCommand {
 
         print("maskgit-bench: BLAS threads \(blasThreads) (OpenBLAS, Swift) / OPENBLAS_NUM_THREADS=\(blasThreads) (numpy peer); "
               + "\(ProcessInfo.processInfo.activeProcessorCount) active cores; load average \(Machine.loadAverage()); malloc: \(mallocPolicy)")
-        print("warmup \(warmup), timed repeats \(repeats) (x\(smallRepeats) for small shapes); medians in ms; ratio = Swift / Python")
+        print("Swift: warmup \(warmup), timed repeats \(repeats); Python: warmup \(pythonWarmup ?? warmup), repeats \(pythonRepeats ?? repeats) "
+              + "(both x\(smallRepeats) for small shapes); medians in ms (load: one run); ratio = Swift / Python")
         var rows: [[String]] = []
         for var c in cases {
-            let swift = try c.runSwift(warmup: warmup)
+            let (swift, swiftCPU) = try c.runSwift(warmup: warmup)
             var py: [String: Double] = [:]
             var pyNote = ""
             if !noPython {
                 do {
-                    py = try c.runPython(python: python, script: peer, threads: blasThreads, warmup: warmup)
+                    let pyRepeats = pythonRepeats.map { c.repeats == repeats ? $0 : $0 * smallRepeats } ?? c.repeats
+                    py = try c.runPython(python: python, script: peer, threads: blasThreads,
+                                         repeats: pyRepeats, warmup: pythonWarmup ?? warmup)
                 } catch {
                     pyNote = " (python peer failed: \(error))"
                 }
@@ -110,11 +119,12 @@ struct MaskGITBench: ParsableCommand {
             for phase in Phase.allCases {
                 let s = swift[phase] ?? .nan
                 let p = py[phase.pythonKey] ?? .nan
-                rows.append([c.name, phase.rawValue, Self.ms(s), Self.ms(p), p.isNaN ? "-" : String(format: "%.2f", s / p)])
+                rows.append([c.name, phase.rawValue, Self.ms(s), Self.ms(swiftCPU[phase] ?? .nan), Self.ms(p),
+                             p.isNaN ? "-" : String(format: "%.2f", s / p)])
             }
         }
         print("")
-        Self.printTable(header: ["shape", "phase", "swift ms", "python ms", "swift/python"], rows: rows)
+        Self.printTable(header: ["shape", "phase", "swift ms", "swift cpu ms", "python ms", "swift/python"], rows: rows)
     }
 
     static func ms(_ seconds: Double) -> String {
@@ -190,12 +200,13 @@ struct BenchCase {
     }
 
     /// Swift timings in seconds: load once, then the median of each phase.
-    mutating func runSwift(warmup: Int) throws -> [Phase: Double] {
-        var result: [Phase: Double] = [:]
-        let t0 = Date()
+    mutating func runSwift(warmup: Int) throws -> (wall: [Phase: Double], cpu: [Phase: Double]) {
+        var result: [Phase: Double] = [:], cpu: [Phase: Double] = [:]
+        let t0 = Date(), cpu0 = Machine.processCPUSeconds()
         let tokenizer = try VQGANTokenizer(contentsOf: tokenizerFile)
         let transformer = try BidirectionalTransformer(contentsOf: transformerFile, codebookSize: tokenizer.config.codebookSize)
         result[.load] = Date().timeIntervalSince(t0)
+        cpu[.load] = Machine.processCPUSeconds() - cpu0
 
         let grid = Int(Double(transformer.config.imageTokens).squareRoot().rounded())
         imageSize = grid * tokenizer.config.tokenStride
@@ -204,20 +215,20 @@ struct BenchCase {
         let image = Tensor(shape: [imageSize, imageSize, 3],
                            storage: (0..<(imageSize * imageSize * 3)).map { _ in random.nextFloat() })
         var ids: [Int32] = []
-        result[.encode] = try Self.median(repeats: repeats, warmup: warmup) { ids = try tokenizer.encode(image) }
+        (result[.encode], cpu[.encode]) = try Self.timings(repeats: repeats, warmup: warmup) { ids = try tokenizer.encode(image) }
         var sequence = [Int32](repeating: Int32(transformer.vocabulary.maskTokenID), count: tokens + 1)
         sequence[0] = transformer.vocabulary.classToken(0)
-        result[.transformer] = try Self.median(repeats: repeats, warmup: warmup) { _ = try transformer.codeLogits(sequence) }
-        result[.decode] = try Self.median(repeats: repeats, warmup: warmup) { _ = try tokenizer.decode(ids, height: grid, width: grid) }
-        return result
+        (result[.transformer], cpu[.transformer]) = try Self.timings(repeats: repeats, warmup: warmup) { _ = try transformer.codeLogits(sequence) }
+        (result[.decode], cpu[.decode]) = try Self.timings(repeats: repeats, warmup: warmup) { _ = try tokenizer.decode(ids, height: grid, width: grid) }
+        return (result, cpu)
     }
 
     /// The numpy peer on the same files: its JSON, numbers only.
-    func runPython(python: String, script: String, threads: Int, warmup: Int) throws -> [String: Double] {
+    func runPython(python: String, script: String, threads: Int, repeats: Int, warmup: Int) throws -> [String: Double] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "--tokenizer", tokenizerFile.path, "--transformer", transformerFile.path,
-                             "--image-size", String(imageSize), "--repeats", String(repeats), "--warmup", String(warmup)]
+                             "--image-size", String(imageSize), "--repeats", String(max(1, repeats)), "--warmup", String(warmup)]
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = String(threads)
         env["OMP_NUM_THREADS"] = String(threads)
@@ -235,15 +246,29 @@ struct BenchCase {
     }
 
     static func median(repeats: Int, warmup: Int, _ body: () throws -> Void) throws -> Double {
+        try timings(repeats: repeats, warmup: warmup, body).wall
+    }
+
+    /// Medians of the wall-clock time and of the process CPU time (user + system, all threads)
+    /// of `body`. On a shared machine the CPU time is the steadier figure for comparing builds:
+    /// it does not count the time other processes hold the cores (it does count OpenBLAS
+    /// threads spinning while they wait).
+    static func timings(repeats: Int, warmup: Int, _ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
         for _ in 0..<warmup { try body() }
-        var times: [Double] = []
+        var walls: [Double] = [], cpus: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpu0 = Machine.processCPUSeconds()
             try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpus.append(Machine.processCPUSeconds() - cpu0)
+            walls.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return (middle(walls), middle(cpus))
+    }
+
+    static func middle(_ values: [Double]) -> Double {
+        let v = values.sorted()
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 }
 
@@ -262,6 +287,18 @@ struct SplitMix64 {
 }
 
 enum Machine {
+    /// User + system CPU seconds of this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     /// `VmHWM` of this process in MB (Linux), or "?".
     static func peakRSSMegabytes() -> String {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
