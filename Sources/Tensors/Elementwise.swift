@@ -75,17 +75,6 @@ extension Ops {
         map(&x) { $0 * factor }
     }
 
-    /// As `map`, for an inlined arithmetic `transform` (e.g. one on `fastExp`): each worker's
-    /// range is one plain loop, which LLVM vectorises.
-    @inline(__always)
-    static func mapFast(_ x: inout Tensor, _ transform: (Float) -> Float) {
-        x.storage.withUnsafeMutableBufferPointer { dst in
-            Parallel.forEachRange(dst.count, minimumChunk: elementwiseChunk) { range in
-                apply(dst.baseAddress! + range.lowerBound, count: range.count, transform)
-            }
-        }
-    }
-
     /// Applies `transform` to every element, on `Parallel` workers for large tensors.
     static func map(_ x: inout Tensor, _ transform: (Float) -> Float) {
         x.storage.withUnsafeMutableBufferPointer { dst in
