@@ -30,7 +30,7 @@ struct Convert: ParsableCommand {
     @Option(help: "vqgan or transformer (default: detected from the parameter tree).")
     var network: Network?
 
-    @Option(help: "Transformer: codebook size K of the official vocabulary layout (codes, classes, mask).")
+    @Option(help: "Transformer: codebook size K of the official vocabulary layout (codes, classes, mask); ignored when the input carries a vocabulary.")
     var codebookSize: Int = 1024
 
     @Option(help: "Transformer: a text file with one class name per line, in label order.")
