@@ -148,8 +148,24 @@ let package = Package(
             dependencies: [
                 "ImageCodecs",
                 "Tensors",
+                "Checkpoints",
+                "VQGAN",
+                "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // MARK: maskgit-bench: per-phase timings vs the numpy reference on the same weights (not a test)
+        .executableTarget(
+            name: "maskgit-bench",
+            dependencies: [
+                "Tensors",
+                "Checkpoints",
+                "VQGAN",
+                "Transformer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 
         // MARK: Tests

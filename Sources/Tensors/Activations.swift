@@ -27,8 +27,13 @@ extension Ops {
         case .tanh:
             // 0.5·(1 + tanh(u)) = sigmoid(2u), so the tanh form is x / (1 + exp(−2u)): the same
             // function, one exp instead of a (slower) tanh, and no cancellation in 1 + tanh.
-            let k: Float = 2 * 0.7978845608028654  // 2·√(2/π)
-            map(&x) { v in v / (1 + Foundation.exp(-k * (v + 0.044715 * v * v * v))) }
+            x.storage.withUnsafeMutableBufferPointer { dst in
+                Parallel.forEachRange(dst.count, minimumChunk: elementwiseChunk) { range in
+                    // A plain loop over an inlined function, so LLVM vectorises it.
+                    let p = dst.baseAddress! + range.lowerBound
+                    for i in 0..<range.count { p[i] = geluTanhValue(p[i]) }
+                }
+            }
         case .exact:
             let r: Float = 0.7071067811865476  // 1/√2
             map(&x) { v in 0.5 * v * (1 + Foundation.erf(v * r)) }
@@ -44,8 +49,25 @@ extension Ops {
 
     /// Swish in place; any shape. For x → −∞, exp(−x) overflows to +inf and the result is −0.
     public static func swishInPlace(_ x: inout Tensor) {
-        map(&x) { v in v / (1 + Foundation.exp(-v)) }
+        x.storage.withUnsafeMutableBufferPointer { dst in
+            Parallel.forEachRange(dst.count, minimumChunk: elementwiseChunk) { range in
+                // A plain loop over an inlined function, so LLVM vectorises it.
+                let p = dst.baseAddress! + range.lowerBound
+                for i in 0..<range.count { p[i] = swishValue(p[i]) }
+            }
+        }
     }
+
+    /// GELU, tanh form, as x / (1 + e^(−2u)) with u = √(2/π)·(x + 0.044715·x³).
+    @inline(__always)
+    static func geluTanhValue(_ v: Float) -> Float {
+        let k: Float = 2 * 0.7978845608028654  // 2·√(2/π)
+        return v / (1 + fastExp(-k * (v + 0.044715 * v * v * v)))
+    }
+
+    /// x·sigmoid(x), the one swish formula (also used fused after GroupNorm).
+    @inline(__always)
+    static func swishValue(_ v: Float) -> Float { v / (1 + fastExp(-v)) }
 
     /// Softmax over the last axis: x [..., C] → [..., C], each row summing to 1.
     public static func softmax(_ x: Tensor) -> Tensor {
@@ -66,12 +88,10 @@ extension Ops {
                     let base = row * c
                     var peak = -Float.infinity
                     for j in 0..<c { peak = Swift.max(peak, p[base + j]) }
+                    let start = p.baseAddress! + base
+                    apply(start, count: c) { v in fastExp(v - peak) }
                     var sum: Double = 0
-                    for j in 0..<c {
-                        let e = Foundation.exp(p[base + j] - peak)
-                        p[base + j] = e
-                        sum += Double(e)
-                    }
+                    for j in 0..<c { sum += Double(start[j]) }
                     let inverse = Float(1 / sum)
                     for j in 0..<c { p[base + j] *= inverse }
                 }

@@ -32,6 +32,7 @@ public enum BLAS {
         threadState.withLock { current in
             if let current { return current }
             let count = max(1, threads ?? defaultThreadCount())
+            Allocator.configure()  // the other process-wide kernel setting (Allocator.swift)
             openblas_set_num_threads(Int32(clamping: count))
             current = count
             return count
@@ -53,7 +54,7 @@ public enum BLAS {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// C = A·B (or A·Bᵀ) + beta·C on raw row-major buffers; the single sgemm call site.
+    /// C = alpha·A·B (or alpha·A·Bᵀ) + beta·C on raw row-major buffers; the single sgemm call site.
     ///
     /// A is [M, K] with row stride `lda`; B is [K, N] (or [N, K] when `transposeB`) with row
     /// stride `ldb`; C is [M, N] with row stride `ldc`. With beta 0, C need not be initialised.
@@ -62,7 +63,8 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         beta: Float,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        alpha: Float = 1
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
@@ -81,7 +83,7 @@ public enum BLAS {
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k),
-            1, a, blasint(lda),
+            alpha, a, blasint(lda),
             b, blasint(ldb),
             beta, c, blasint(ldc))
     }

@@ -78,12 +78,10 @@ extension Ops {
         let h = input.shape[0], w = input.shape[1], ci = input.shape[2]
         let kh = kernel.shape[0], kw = kernel.shape[1], co = kernel.shape[3]
         // [H, W, Co]: the bias row in every pixel (GEMM beta = 1), or unset (beta = 0 overwrites).
-        var output: Tensor
+        var output = Tensor(uninitialized: [h, w, co])
         if let bias {
             precondition(bias.shape == [co], "conv2D: bias \(bias.shape) must be [\(co)]")
-            output = Ops.addBias(Tensor(zeros: [h, w, co]), bias)
-        } else {
-            output = Tensor(uninitialized: [h, w, co])
+            fillRows(&output, with: bias)
         }
         guard h > 0, w > 0, co > 0 else { return output }
         let beta: Float = bias == nil ? 0 : 1
@@ -96,7 +94,8 @@ extension Ops {
         }
 
         let kk = kh * kw * ci
-        var col = [Float](repeating: 0, count: plan.scratchElements)  // [R·W, KK]
+        // [R·W, KK]; fillColumns writes every element of a band before its GEMM reads it.
+        var col = [Float](unsafeUninitializedCapacity: plan.scratchElements) { _, n in n = plan.scratchElements }
         input.storage.withUnsafeBufferPointer { src in
             kernel.storage.withUnsafeBufferPointer { weights in
                 output.storage.withUnsafeMutableBufferPointer { dst in

@@ -49,6 +49,20 @@ extension Ops {
         }
     }
 
+    /// Sets every row of x [..., C] to `row` [C] (the bias start of a GEMM with beta = 1).
+    static func fillRows(_ x: inout Tensor, with row: Tensor) {
+        let c = row.count
+        precondition(x.shape.last == c, "fillRows: row \(row.shape) for \(x.shape)")
+        guard c > 0 else { return }
+        row.storage.withUnsafeBufferPointer { r in
+            x.storage.withUnsafeMutableBufferPointer { dst in
+                Parallel.forEachRange(dst.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
+                    for i in rows { (dst.baseAddress! + i * c).update(from: r.baseAddress!, count: c) }
+                }
+            }
+        }
+    }
+
     /// x · factor.
     public static func scale(_ x: Tensor, by factor: Float) -> Tensor {
         var out = x

@@ -24,6 +24,20 @@ extension Ops {
     public static func groupNorm(
         _ x: Tensor, groups: Int, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
     ) -> Tensor {
+        groupNorm(x, groups: groups, epsilon: epsilon, scale: scale, bias: bias, swish: false)
+    }
+
+    /// Group normalization followed by swish, x·sigmoid(x), in one pass over the output (the
+    /// VQGAN's pre-activation); the same values as `swish(groupNorm(...))`, bit for bit.
+    public static func groupNormSwish(
+        _ x: Tensor, groups: Int, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
+    ) -> Tensor {
+        groupNorm(x, groups: groups, epsilon: epsilon, scale: scale, bias: bias, swish: true)
+    }
+
+    private static func groupNorm(
+        _ x: Tensor, groups: Int, epsilon: Float, scale: Tensor, bias: Tensor, swish: Bool
+    ) -> Tensor {
         let c = x.shape.last ?? 0
         precondition(x.rank >= 1 && groups > 0 && c % groups == 0,
                      "groupNorm: \(groups) groups must divide the \(c) channels of \(x.shape)")
@@ -44,9 +58,9 @@ extension Ops {
         let factor = (0..<c).map { j in                                                      // [C]
             Float(Double(scale.storage[j]) / (variances[j / cg] + Double(epsilon)).squareRoot())
         }
-        var out = x
-        normalizeRows(&out, rows: p, channels: c, shiftHigh: shiftHigh, shiftLow: shiftLow,
-                      factor: factor, bias: bias.storage)
+        var out = Tensor(uninitialized: x.shape)  // every element written below
+        normalizeRows(x, into: &out, rows: p, channels: c, shiftHigh: shiftHigh, shiftLow: shiftLow,
+                      factor: factor, bias: bias.storage, swish: swish)
         return out
     }
 
@@ -133,18 +147,21 @@ extension Ops {
         return out
     }
 
-    /// x[row, j] = ((x[row, j] − shiftHigh[j]) − shiftLow[j])·factor[j] + bias[j] for rows of
-    /// `channels`.
+    /// out[row, j] = ((x[row, j] − shiftHigh[j]) − shiftLow[j])·factor[j] + bias[j] for rows of
+    /// `channels`, then swish when `swish` (`swishValue`, the formula of `swishInPlace`).
     private static func normalizeRows(
-        _ x: inout Tensor, rows: Int, channels c: Int,
-        shiftHigh: [Float], shiftLow: [Float], factor: [Float], bias: [Float]
+        _ x: Tensor, into out: inout Tensor, rows: Int, channels c: Int,
+        shiftHigh: [Float], shiftLow: [Float], factor: [Float], bias: [Float], swish: Bool
     ) {
-        x.storage.withUnsafeMutableBufferPointer { p in
-            Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / c)) { range in
-                for row in range {
-                    let base = row * c
-                    for j in 0..<c {
-                        p[base + j] = ((p[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
+        x.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { p in
+                Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / c)) { range in
+                    for row in range {
+                        let base = row * c
+                        for j in 0..<c {
+                            p[base + j] = ((src[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
+                        }
+                        if swish { apply(p.baseAddress! + base, count: c, swishValue) }
                     }
                 }
             }

@@ -72,16 +72,9 @@ struct SelfAttention: Sendable {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let l = x.shape[0]
-        func split(_ t: Tensor) -> Tensor {                                   // [L, H·hd] -> [H, L, hd]
-            t.reshaped([l, heads, headDim]).permuted([1, 0, 2])
-        }
-        let q = split(query(x)), k = split(key(x)), v = split(value(x))
-        var scores = Ops.batchedMatmul(q, k, transposeB: true)                // [H, L, L]
-        Ops.scaleInPlace(&scores, by: 1 / Float(headDim).squareRoot())
-        Ops.softmaxInPlace(&scores)
-        let context = Ops.batchedMatmul(scores, v)                            // [H, L, hd]
-        return out(context.permuted([1, 0, 2]).reshaped([l, heads * headDim]))  // [L, C]
+        // Heads stay side by side in [L, H·hd]; the kernel reads each head's columns in place.
+        let context = Ops.multiHeadAttention(query: query(x), key: key(x), value: value(x), heads: heads)  // [L, H·hd]
+        return out(context)                                                                              // [L, C]
     }
 }
 

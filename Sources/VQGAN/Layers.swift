@@ -41,11 +41,9 @@ struct GroupNorm: Sendable {
     }
 }
 
-/// GroupNorm then swish, the pre-activation used throughout the tokenizer.
+/// GroupNorm then swish, the pre-activation used throughout the tokenizer (one fused kernel).
 func normSwish(_ norm: GroupNorm, _ x: Tensor) -> Tensor {
-    var h = norm(x)
-    Ops.swishInPlace(&h)
-    return h
+    Ops.groupNormSwish(x, groups: norm.groups, epsilon: norm.epsilon, scale: norm.scale, bias: norm.bias)
 }
 
 /// ResBlock (vqgan_tokenizer.py L31-60): GN → swish → Conv3x3 → GN → swish → Conv3x3, no biases.

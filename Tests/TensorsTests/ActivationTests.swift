@@ -1,5 +1,6 @@
 // GELU, swish, softmax and the element-wise helpers: hand cases and Ops vs Reference.
 
+import Foundation
 import XCTest
 @testable import Tensors
 
@@ -79,5 +80,29 @@ final class ActivationTests: XCTestCase {
         Ops.addBiasInPlace(&z, bias)
         Ops.scaleInPlace(&z, by: 2)
         XCTAssertEqual(z, Reference.scale(Reference.addBias(Reference.add(x, y), bias), by: 2))
+    }
+}
+
+/// The branch-free exp behind swish, GELU and softmax against Double exp.
+final class FastExpTests: XCTestCase {
+    func testFastExpIsWithinTwoULPOnTheClampedRange() {
+        var worst: Double = 0, at: Float = 0
+        var x: Float = -87
+        while x <= 88 {
+            let exact = Foundation.exp(Double(x))
+            let error = abs(Double(Ops.fastExp(x)) - exact) / Double(Float(exact).ulp)
+            if error > worst { worst = error; at = x }
+            x += 0.0123
+        }
+        XCTAssertLessThanOrEqual(worst, 2, "worst error \(worst) ulp at \(at)")
+    }
+
+    func testFastExpHandValuesAndClamping() {
+        XCTAssertEqual(Ops.fastExp(0), 1)
+        XCTAssertEqual(Ops.fastExp(1), 2.7182817, accuracy: 3e-7)
+        // Clamped: finite at both ends, so x/(1 + e^−x) stays finite and tends to x or −0.
+        XCTAssertTrue(Ops.fastExp(1000).isFinite)
+        XCTAssertGreaterThan(Ops.fastExp(-1000), 0)
+        XCTAssertLessThan(Ops.fastExp(-1000), 1.3e-38)
     }
 }

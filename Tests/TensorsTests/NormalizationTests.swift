@@ -40,6 +40,21 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    func testGroupNormSwishMatchesReferenceAndTheUnfusedPair() {
+        var rng = SeededGenerator(seed: 22)
+        // One small map and one split across workers.
+        for (h, w, c, g) in [(5, 7, 96, 32), (40, 40, 64, 32)] {
+            let x = Tensor.random([h, w, c], in: -3...5, using: &rng)
+            let scale = Tensor.random([c], in: 0.5...1.5, using: &rng)
+            let bias = Tensor.random([c], using: &rng)
+            let fused = Ops.groupNormSwish(x, groups: g, scale: scale, bias: bias)
+            assertClose(fused, Reference.groupNormSwish(x, groups: g, scale: scale, bias: bias),
+                        relative: tolerance, "groupNormSwish [\(h),\(w),\(c)] G=\(g)")
+            // Fusing changes no value: the same formulas in the same order.
+            XCTAssertEqual(fused, Ops.swish(Ops.groupNorm(x, groups: g, scale: scale, bias: bias)))
+        }
+    }
+
     func testGroupNormLargeMapWithLargeMean() {
         // A mean 1000x the spread: the float32 one-pass formula would lose most digits; ours must
         // still match the Double twin. Large enough (32·32·64) to run on several workers.

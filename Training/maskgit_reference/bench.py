@@ -5,7 +5,10 @@
         --image-size 256 [--dtype float32] [--repeats 1] [--threads N]
 
 Phases: load (both files, either format), encode (image -> z -> ids), one transformer pass
-(class token + all-mask sequence), decode (ids -> pixels). Times are seconds (best of repeats).
+(class token + all-mask sequence), decode (ids -> pixels). Times are seconds (best of repeats);
+`*_median_s` and `*_times_s` give the median and every repeat (after `--warmup` untimed runs),
+which is what `maskgit-bench` (the Swift benchmark) reads. The BLAS thread count is numpy's
+OpenBLAS default unless OPENBLAS_NUM_THREADS is set (maskgit-bench sets it to its own count).
 """
 
 from __future__ import annotations
@@ -78,8 +81,13 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--threads", type=int, default=None,
                     help="BLAS threads (sets OPENBLAS_NUM_THREADS before numpy loads)")
+    ap.add_argument("--warmup", type=int, default=0, help="untimed runs of each phase first")
     args = ap.parse_args(argv)
     dtype = np.dtype(args.dtype)
+
+    # Import the readers before the clock starts, so load_s times reading, not importing flax.
+    from flax import serialization  # noqa: F401
+    import safetensors  # noqa: F401
 
     t0 = time.perf_counter()
     tok = cio.cast_tree(cio.load_params(args.tokenizer), dtype)
@@ -90,27 +98,38 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(0)
     img = rng.uniform(size=(1, args.image_size, args.image_size, 3)).astype(dtype)
 
-    def best(fn):
+    all_times: dict[str, list[float]] = {}
+
+    def best(fn, name=None):
         times, out = [], None
+        for _ in range(args.warmup):
+            out = fn()
         for _ in range(args.repeats):
             t = time.perf_counter()
             out = fn()
             times.append(time.perf_counter() - t)
+        if name:
+            all_times[name] = times
         return min(times), out
 
-    encode_s, ids = best(lambda: ref.quantize(tok, ref.encode(tok, tcfg, img, dtype), dtype))
+    encode_s, ids = best(lambda: ref.quantize(tok, ref.encode(tok, tcfg, img, dtype), dtype), "encode")
     n = ids.size
     tokens = np.full((1, n + 1), xcfg.vocab_size - 1, dtype=np.int32)
     tokens[0, 0] = tcfg.codebook_size  # class 0
-    step_s, _ = best(lambda: ref.transformer_logits(trf, xcfg, tokens, dtype))
-    decode_s, _ = best(lambda: ref.decode_ids(tok, tcfg, ids, dtype))
-    print(json.dumps({
+    step_s, _ = best(lambda: ref.transformer_logits(trf, xcfg, tokens, dtype), "transformer_pass")
+    decode_s, _ = best(lambda: ref.decode_ids(tok, tcfg, ids, dtype), "decode")
+    result = {
         "peer": "numpy_ref", "dtype": args.dtype, "image_size": args.image_size,
         "tokens": int(n), "numpy": np.__version__,
-        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "load_s": round(load_s, 4), "encode_s": round(encode_s, 4),
         "transformer_pass_s": round(step_s, 4), "decode_s": round(decode_s, 4),
-    }))
+        "repeats": args.repeats, "warmup": args.warmup,
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+    }
+    for name, times in all_times.items():
+        result[f"{name}_median_s"] = round(float(np.median(times)), 6)
+        result[f"{name}_times_s"] = [round(t, 6) for t in times]
+    print(json.dumps(result))
     return 0
 
 

@@ -130,4 +130,11 @@ extension Reference {
     public static func scale(_ x: Tensor, by factor: Float) -> Tensor {
         Tensor(shape: x.shape, storage: x.storage.map { $0 * factor })
     }
+
+    /// swish(groupNorm(x)), the twin of `Ops.groupNormSwish`.
+    public static func groupNormSwish(
+        _ x: Tensor, groups: Int, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
+    ) -> Tensor {
+        swish(groupNorm(x, groups: groups, epsilon: epsilon, scale: scale, bias: bias))
+    }
 }

@@ -102,3 +102,15 @@ extension Reference {
         }
     }
 }
+
+extension Reference {
+    /// Multi-head attention by its definition, through the [L, H, hd] → [H, L, hd] permutes:
+    /// per head softmax(q·kᵀ/√hd)·v, heads back side by side → [L, H·hd].
+    public static func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int) -> Tensor {
+        let l = query.shape[0], c = query.shape[1], hd = c / heads
+        func split(_ t: Tensor) -> Tensor { t.reshaped([l, heads, hd]).permuted([1, 0, 2]) }  // [H, L, hd]
+        let scores = scale(batchedMatmul(split(query), split(key), transposeB: true), by: 1 / Float(hd).squareRoot())
+        let context = batchedMatmul(softmax(scores), split(value))                             // [H, L, hd]
+        return context.permuted([1, 0, 2]).reshaped([l, c])
+    }
+}
