@@ -2,8 +2,8 @@
 
 Loss: MSE + 0.5*L1 + 0.1*gradient(edge) L1 on [0,1] pixels; codebook loss ‖sg(z) − e‖² and
 commitment β‖z − sg(e)‖² (β = 0.25); straight-through estimator. Dead-code remedy: every
-`restart_every` steps, codes whose EMA usage fell below a threshold are re-initialised from random
-encoder outputs of the current batch (their Adam moments are reset). Logs usage and perplexity.
+`restart_every` steps, codes not used during those steps are re-initialised from random encoder
+outputs of the current batch (their Adam moments are reset), until 80% of the run. Logs usage and perplexity.
 """
 import json
 import os
@@ -134,7 +134,8 @@ def train(data_path, run_dir, config, steps, batch_size=32, lr=1e-3, warmup=200,
     last = max((k for k in params["decoder"] if k.startswith("Conv_")), key=lambda k: int(k.split("_")[1]))
     params["decoder"][last]["bias"] = jnp.full((3,), float(np.mean(images[:512]) / 255.0), jnp.float32)
     opt_state = tx.init(params)
-    usage = np.ones(config.codebook_size, np.float64)
+    usage = np.zeros(config.codebook_size, np.float64)
+    alive_window = config.codebook_size
     state = {"params": params, "opt_state": opt_state, "step": 0, "usage": usage,
              "np_rng": np.zeros(0, np.uint8)}
     common.write_run_config(run_dir, {"network": "vqgan", "config": config.to_dict(), "steps": steps,
@@ -145,7 +146,8 @@ def train(data_path, run_dir, config, steps, batch_size=32, lr=1e-3, warmup=200,
     if ck:
         state = common.restore_checkpoint(ck, state)
         log(f"resumed from {ck} at step {int(state['step'])}")
-    params, opt_state, usage = state["params"], state["opt_state"], np.asarray(state["usage"])
+    # The usage window restarts at each resume (checkpoints are taken at restart-window boundaries).
+    params, opt_state, usage = state["params"], state["opt_state"], np.zeros(config.codebook_size)
     start = int(state["step"])
     np_rng = np.random.default_rng([seed, start])
     train_step = make_train_step(model, tx, beta)
@@ -160,23 +162,24 @@ def train(data_path, run_dir, config, steps, batch_size=32, lr=1e-3, warmup=200,
         params, opt_state, aux = train_step(params, opt_state, jnp.asarray(x))
         ids = np.asarray(aux["ids"]).ravel()
         counts = np.bincount(ids, minlength=config.codebook_size)
-        usage = 0.99 * usage + 0.01 * counts * (config.codebook_size / len(ids))
-        if restart_every and step % restart_every == 0 and step <= restart_until:
-            dead = np.where(usage < 0.03)[0]
-            if len(dead):
+        usage += counts  # uses within the current restart window
+        if restart_every and step % restart_every == 0:
+            dead = np.where(usage == 0)[0]
+            if len(dead) and step <= restart_until:
                 z = np.asarray(aux["z"]).reshape(-1, config.embedding_dim)
                 pick = np_rng.integers(0, len(z), size=len(dead))
                 new = z[pick] + 0.01 * np_rng.standard_normal((len(dead), config.embedding_dim)) * z.std()
                 params, opt_state = reset_codebook_rows(params, opt_state, dead, new)
-                usage[dead] = 1.0
-                log(f"step {step}: restarted {len(dead)} dead codes")
+                log(f"step {step}: restarted {len(dead)} codes unused in the last {restart_every} steps")
+            alive_window = int((usage > 0).sum())
+            usage = np.zeros_like(usage)
         if step % log_every == 0 or step == steps:
             p = counts / counts.sum()
             perp = float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum()))
             metrics = {k: float(aux[k]) for k in ("loss", "mse", "l1", "vq")}
             metrics["psnr"] = float(10 * np.log10(1 / max(metrics["mse"], 1e-10)))
             metrics["batch_perplexity"] = perp
-            metrics["codes_alive"] = int((usage >= 0.03).sum())
+            metrics["codes_used_last_window"] = alive_window
             metrics["lr"] = float(sched(step))
             prog.update(step, metrics, force=True)
         if step % ckpt_every == 0 or step == steps:
