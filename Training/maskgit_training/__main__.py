@@ -69,7 +69,7 @@ def main(argv=None):
     a = sub.add_parser("train-classifier", help="train the emoji-group classifier used by evaluate")
     a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"))
     a.add_argument("--run-dir", default=os.path.join(RUNS_DIR, "classifier"))
-    a.add_argument("--steps", type=int, default=1200)
+    a.add_argument("--steps", type=int, default=800)
     a.add_argument("--batch-size", type=int, default=64)
 
     for name in ("sample", "evaluate"):

@@ -19,7 +19,7 @@ from .train_tokenizer import augment_translate
 
 class Classifier(nn.Module):
     num_classes: int
-    width: int = 32
+    width: int = 16
     feature_dim: int = 128
 
     @nn.compact
@@ -44,7 +44,8 @@ def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_ev
     tr_x, tr_y = images[~held], labels[~held]
     model = Classifier(num_classes)
     params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + images.shape[1:], jnp.float32))["params"]
-    sched = optax.warmup_cosine_decay_schedule(0.0, lr, 100, steps, lr * 0.02)
+    warm = min(100, max(1, steps // 10))
+    sched = optax.warmup_cosine_decay_schedule(0.0, lr, warm, max(steps, warm + 1), lr * 0.02)
     tx = optax.adamw(sched, weight_decay=1e-4)
     opt_state = tx.init(params)
     state = {"params": params, "opt_state": opt_state, "step": 0}
