@@ -1,0 +1,192 @@
+"""`train-tokenizer`: trains the VQGAN tokenizer (reconstruction + codebook/commitment loss, no GAN).
+
+Loss: MSE + 0.5*L1 + 0.1*gradient(edge) L1 on [0,1] pixels; codebook loss ‖sg(z) − e‖² and
+commitment β‖z − sg(e)‖² (β = 0.25); straight-through estimator. Dead-code remedy: every
+`restart_every` steps, codes not used during those steps are re-initialised from random encoder
+outputs of the current batch (their Adam moments are reset), until 80% of the run. Logs usage and perplexity.
+"""
+import json
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import common
+from .vqgan import VQGAN, VQGANConfig, init_params
+
+
+def make_optimizer(lr, warmup, total, weight_decay=1e-4):
+    sched = optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(total, warmup + 1), lr * 0.1)
+    return optax.adamw(sched, b1=0.9, b2=0.99, weight_decay=weight_decay), sched
+
+
+def loss_fn(params, model, x, beta):
+    rec, z, zq, ids = model.apply({"params": params}, x)
+    mse = jnp.mean((rec - x) ** 2)
+    l1 = jnp.mean(jnp.abs(rec - x))
+    def grads(a):
+        return a[:, 1:, :, :] - a[:, :-1, :, :], a[:, :, 1:, :] - a[:, :, :-1, :]
+    gx_r, gy_r = grads(rec)
+    gx_x, gy_x = grads(x)
+    edge = jnp.mean(jnp.abs(gx_r - gx_x)) + jnp.mean(jnp.abs(gy_r - gy_x))
+    codebook = jnp.mean((jax.lax.stop_gradient(z) - zq) ** 2)
+    commit = jnp.mean((z - jax.lax.stop_gradient(zq)) ** 2)
+    loss = mse + 0.5 * l1 + 0.1 * edge + codebook + beta * commit
+    return loss, {"loss": loss, "mse": mse, "l1": l1, "edge": edge, "vq": codebook, "ids": ids,
+                  "z": z}
+
+
+def make_train_step(model, tx, beta):
+    @jax.jit
+    def step(params, opt_state, x):
+        (loss, aux), g = jax.value_and_grad(loss_fn, has_aux=True)(params, model, x, beta)
+        updates, opt_state = tx.update(g, opt_state, params)
+        params = optax.apply_updates(params, updates)
+        return params, opt_state, aux
+    return step
+
+
+def reset_codebook_rows(params, opt_state, rows, new_vectors):
+    cb = np.array(params["quantizer"]["codebook"])
+    cb[rows] = new_vectors
+    params = dict(params)
+    params["quantizer"] = {"codebook": jnp.asarray(cb)}
+
+    def fix(path, leaf):
+        keys = [getattr(p, "key", getattr(p, "name", None)) for p in path]
+        if "quantizer" in keys and "codebook" in keys and hasattr(leaf, "shape") and leaf.ndim == 2:
+            arr = np.array(leaf)
+            arr[rows] = 0.0
+            return jnp.asarray(arr)
+        return leaf
+    opt_state = jax.tree_util.tree_map_with_path(fix, opt_state)
+    return params, opt_state
+
+
+def encode_dataset(params, config, images_u8, batch=128):
+    """uint8 images -> token ids (N, g, g) int32."""
+    model = VQGAN(config)
+    enc = jax.jit(lambda p, x: model.apply({"params": p}, x, method=VQGAN.encode))
+    out = []
+    for i in range(0, len(images_u8), batch):
+        out.append(np.asarray(enc(params, common.to_float(images_u8[i:i + batch]))))
+    return np.concatenate(out).astype(np.int32)
+
+
+def reconstruct(params, config, images_u8, batch=128):
+    model = VQGAN(config)
+    f = jax.jit(lambda p, x: model.apply({"params": p}, model.apply({"params": p}, x, method=VQGAN.encode),
+                                         method=VQGAN.decode_ids))
+    out = []
+    for i in range(0, len(images_u8), batch):
+        out.append(np.asarray(f(params, common.to_float(images_u8[i:i + batch]))))
+    return np.clip(np.concatenate(out), 0, 1)
+
+
+def decode_tokens(params, config, ids, batch=128):
+    model = VQGAN(config)
+    f = jax.jit(lambda p, t: model.apply({"params": p}, t, method=VQGAN.decode_ids))
+    out = []
+    for i in range(0, len(ids), batch):
+        out.append(np.asarray(f(params, jnp.asarray(ids[i:i + batch]))))
+    return np.clip(np.concatenate(out), 0, 1)
+
+
+def evaluate(params, config, images_u8, batch=128):
+    rec = reconstruct(params, config, images_u8, batch)
+    ps = common.psnr(common.to_float(images_u8), rec)
+    ids = encode_dataset(params, config, images_u8, batch)
+    counts = np.bincount(ids.ravel(), minlength=config.codebook_size)
+    p = counts / counts.sum()
+    perplexity = float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum()))
+    return {"psnr": float(ps.mean()), "psnr_median": float(np.median(ps)),
+            "codes_used": int((counts > 0).sum()), "perplexity": perplexity}
+
+
+def augment_translate(x, rng, max_shift):
+    """Small random translations (white fill). x: (B,H,W,3) float in [0,1]."""
+    if max_shift <= 0:
+        return x
+    b, h, w, _ = x.shape
+    pad = np.pad(x, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)), constant_values=1.0)
+    dy = rng.integers(0, 2 * max_shift + 1, size=b)
+    dx = rng.integers(0, 2 * max_shift + 1, size=b)
+    return np.stack([pad[i, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(b)])
+
+
+def train(data_path, run_dir, config, steps, batch_size=32, lr=1e-3, warmup=200, beta=0.25,
+          seed=0, ckpt_every=200, eval_every=500, log_every=10, restart_every=100,
+          restart_until=None, max_shift=2, images=None, heldout=None, log=print):
+    """Trains (or resumes) a tokenizer. Returns the final params and last metrics."""
+    if images is None:
+        d = np.load(data_path)
+        images, held = d["images"], d["heldout"]
+        heldout = images[held][:256]
+        images = images[~held]
+    model = VQGAN(config)
+    tx, sched = make_optimizer(lr, warmup, steps)
+    rng = jax.random.PRNGKey(seed)
+    params = init_params(config, rng)
+    # Start the output conv's bias at the mean pixel value (mostly white background): faster start.
+    last = max((k for k in params["decoder"] if k.startswith("Conv_")), key=lambda k: int(k.split("_")[1]))
+    params["decoder"][last]["bias"] = jnp.full((3,), float(np.mean(images[:512]) / 255.0), jnp.float32)
+    opt_state = tx.init(params)
+    usage = np.zeros(config.codebook_size, np.float64)
+    alive_window = config.codebook_size
+    state = {"params": params, "opt_state": opt_state, "step": 0, "usage": usage,
+             "np_rng": np.zeros(0, np.uint8)}
+    common.write_run_config(run_dir, {"network": "vqgan", "config": config.to_dict(), "steps": steps,
+                                      "batch_size": batch_size, "lr": lr, "warmup": warmup,
+                                      "beta": beta, "seed": seed, "data": data_path,
+                                      "restart_every": restart_every, "max_shift": max_shift})
+    ck = common.latest_checkpoint(run_dir)
+    if ck:
+        state = common.restore_checkpoint(ck, state)
+        log(f"resumed from {ck} at step {int(state['step'])}")
+    # The usage window restarts at each resume (checkpoints are taken at restart-window boundaries).
+    params, opt_state, usage = state["params"], state["opt_state"], np.zeros(config.codebook_size)
+    start = int(state["step"])
+    np_rng = np.random.default_rng([seed, start])
+    train_step = make_train_step(model, tx, beta)
+    prog = common.Progress(steps, batch_size, start, log_every)
+    restart_until = restart_until if restart_until is not None else int(steps * 0.8)
+    metrics = {}
+    n = len(images)
+    step = start
+    for step in range(start + 1, steps + 1):
+        idx = np_rng.integers(0, n, size=batch_size)
+        x = augment_translate(common.to_float(images[idx]), np_rng, max_shift)
+        params, opt_state, aux = train_step(params, opt_state, jnp.asarray(x))
+        ids = np.asarray(aux["ids"]).ravel()
+        counts = np.bincount(ids, minlength=config.codebook_size)
+        usage += counts  # uses within the current restart window
+        if restart_every and step % restart_every == 0:
+            dead = np.where(usage == 0)[0]
+            if len(dead) and step <= restart_until:
+                z = np.asarray(aux["z"]).reshape(-1, config.embedding_dim)
+                pick = np_rng.integers(0, len(z), size=len(dead))
+                new = z[pick] + 0.01 * np_rng.standard_normal((len(dead), config.embedding_dim)) * z.std()
+                params, opt_state = reset_codebook_rows(params, opt_state, dead, new)
+                log(f"step {step}: restarted {len(dead)} codes unused in the last {restart_every} steps")
+            alive_window = int((usage > 0).sum())
+            usage = np.zeros_like(usage)
+        if step % log_every == 0 or step == steps:
+            p = counts / counts.sum()
+            perp = float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum()))
+            metrics = {k: float(aux[k]) for k in ("loss", "mse", "l1", "vq")}
+            metrics["psnr"] = float(10 * np.log10(1 / max(metrics["mse"], 1e-10)))
+            metrics["batch_perplexity"] = perp
+            metrics["codes_used_last_window"] = alive_window
+            metrics["lr"] = float(sched(step))
+            prog.update(step, metrics, force=True)
+        if step % ckpt_every == 0 or step == steps:
+            common.save_checkpoint(run_dir, step, {"params": params, "opt_state": opt_state, "step": step,
+                                                   "usage": usage, "np_rng": np.zeros(0, np.uint8)})
+        if heldout is not None and eval_every and (step % eval_every == 0 or step == steps):
+            ev = evaluate(params, config, heldout)
+            log(f"eval step {step}: " + json.dumps(ev))
+            metrics.update({"heldout_" + k: v for k, v in ev.items()})
+    return params, metrics
