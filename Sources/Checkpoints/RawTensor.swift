@@ -3,7 +3,7 @@
 
 /// Element types the readers accept. Floats widen to Float; integers are read separately.
 public enum TensorDType: String, Sendable, CaseIterable {
-    case float32, float16, bfloat16, int32, int64
+    case float32, float16, bfloat16, int32, int64, uint8
 
     /// Bytes per element.
     public var itemSize: Int {
@@ -11,6 +11,7 @@ public enum TensorDType: String, Sendable, CaseIterable {
         case .float32, .int32: return 4
         case .float16, .bfloat16: return 2
         case .int64: return 8
+        case .uint8: return 1
         }
     }
 
@@ -30,6 +31,7 @@ public enum TensorDType: String, Sendable, CaseIterable {
         case "BF16": self = .bfloat16
         case "I32": self = .int32
         case "I64": self = .int64
+        case "U8": self = .uint8
         default: return nil
         }
     }
@@ -41,6 +43,7 @@ public enum TensorDType: String, Sendable, CaseIterable {
         case .bfloat16: return "BF16"
         case .int32: return "I32"
         case .int64: return "I64"
+        case .uint8: return "U8"
         }
     }
 }
@@ -91,7 +94,7 @@ struct RawTensor: Sendable {
                 for i in 0..<n {
                     out[i] = HalfFloat.float(fromBFloat16Bits: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                 }
-            case .int32, .int64:
+            case .int32, .int64, .uint8:
                 preconditionFailure("floats(in:) on an integer tensor")
             }
             initialized = n
@@ -107,6 +110,8 @@ struct RawTensor: Sendable {
             return (0..<n).map { Int(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
         case .int64:
             return (0..<n).map { Int(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+        case .uint8:
+            return (0..<n).map { Int(src[$0]) }
         default:
             preconditionFailure("integers(in:) on a float tensor")
         }

@@ -105,11 +105,11 @@ public final class WeightStore: @unchecked Sendable {
         try floats(path, try lookup(path))
     }
 
-    /// An integer tensor (I32/I64, e.g. token ids in a fixture) as its shape and values.
+    /// An integer tensor (I32/I64/U8, e.g. token ids or 8-bit pixels in a fixture) as its shape and values.
     public func takeIntegers(_ path: String) throws -> (shape: [Int], values: [Int]) {
         let raw = try lookup(path)
         guard !raw.dtype.isFloatingPoint else {
-            throw CheckpointError.unsupportedDType(name: path, dtype: "\(raw.dtype.rawValue) (takeIntegers needs int32 or int64)")
+            throw CheckpointError.unsupportedDType(name: path, dtype: "\(raw.dtype.rawValue) (takeIntegers needs int32, int64 or uint8)")
         }
         markTaken(path)
         return (raw.shape, raw.integers(in: storage))
