@@ -44,6 +44,8 @@ def main():
     with Client(binary, model_dir=args.model or default_model(), args=["--quiet"]) as client:
         model = client.models()[0]
         print(f"model {model['name']}: {model['nativeSize']} px, {model['numClasses']} classes")
+        # Classes by name, from the model itself (emoji groups for the default model).
+        first, second = model["classes"][1], model["classes"][2]
 
         session = client.open_session(args.image)
         width, height = session.size
@@ -53,12 +55,12 @@ def main():
             print(f"\r  {event.message} ({event.progress:.0f}/{event.total:.0f})", end="", flush=True)
 
         # 1. Regenerate the top-left quarter (rectangles, or a mask image / PIL image).
-        result = session.inpaint([(0, 0, width // 2, height // 2)], class_="goldfish", seed=1, progress=show)
+        result = session.inpaint([(0, 0, width // 2, height // 2)], class_=first, seed=1, progress=show)
         print(f"\ninpaint: revision {session.revision}, seed {result['seed']}")
         result.image.save(out / "iterative-1-inpaint.png")
 
-        # 2. Turn the bottom-right quarter into a hen (the official class edit).
-        session.class_edit("hen", rect=(width // 2, height // 2, width // 2, height // 2), seed=2,
+        # 2. Turn the bottom-right quarter into another class (the official class edit).
+        session.class_edit(second, rect=(width // 2, height // 2, width // 2, height // 2), seed=2,
                            output={"transport": "none"})
         print(f"classEdit: revision {session.revision}")
 
@@ -67,7 +69,7 @@ def main():
         print(f"undo: revision {session.revision}, can redo: {session.summary['canRedo']}")
 
         # 4. Extend the canvas to the right; the cached tokens of the image are reused.
-        result = session.outpaint(right=width // 2, class_="goldfish", seed=3, output={"transport": "none"})
+        result = session.outpaint(right=width // 2, class_=first, seed=3, output={"transport": "none"})
         print(f"outpaint: {result['width']}x{result['height']} in {len(result['windows'])} windows")
 
         # 5. Export the current revision (written here, atomically) and close.

@@ -67,7 +67,7 @@ def test_session_pipe(tmp_path):
 
 def test_request_files(tmp_path):
     out = REPO / "Examples" / "out"
-    produced = ["generated-goldfish.png", "tiny16-inpainted.png", "tiny16-outpainted.png", "cat-hen.webp"]
+    produced = ["generated.png", "tiny16-inpainted.png", "tiny16-outpainted.png", "cat-class-edit.webp"]
     for name in produced:
         (out / name).unlink(missing_ok=True)
     by_id = answers(run(["bash", "Examples/shell/request_files.sh"], tmp_path))
@@ -75,8 +75,8 @@ def test_request_files(tmp_path):
     assert sorted(by_id) == [json.loads(f.read_text())["id"] for f in files]
     assert all("result" in a for a in by_id.values()), [a.get("error") for a in by_id.values()]
     sizes = {name: Image.open(out / name).size for name in produced}
-    assert sizes == {"generated-goldfish.png": (16, 16), "tiny16-inpainted.png": (16, 16),
-                     "tiny16-outpainted.png": (32, 24), "cat-hen.webp": (64, 64)}
+    assert sizes == {"generated.png": (16, 16), "tiny16-inpainted.png": (16, 16),
+                     "tiny16-outpainted.png": (32, 24), "cat-class-edit.webp": (64, 64)}
     for name in produced:
         (out / name).unlink()
 
