@@ -7,6 +7,7 @@ import Foundation
 import ImageCodecs
 import JSONRPC
 import RPCServer
+import Synchronization
 import Tensors
 
 @main
@@ -126,7 +127,10 @@ struct MaskGITRPC: ParsableCommand {
 }
 
 /// The method names, filled in once the server exists (initialize reports them).
-final class NameBox: @unchecked Sendable {
-    // Written once before serving starts, read afterwards.
-    var value: [String] = []
+final class NameBox: Sendable {
+    private let names = Mutex<[String]>([])
+    var value: [String] {
+        get { names.withLock { $0 } }
+        set { names.withLock { $0 = newValue } }
+    }
 }
