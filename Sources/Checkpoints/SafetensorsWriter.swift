@@ -159,9 +159,15 @@ public struct SafetensorsWriter: Sendable {
         keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
     }
 
-    /// A JSON string literal escaped like Python's `json.dumps(..., ensure_ascii=False)`.
-    static func jsonString(_ s: String) -> String {
+    /// A JSON string literal escaped as Python's `json.dumps` does it: with `asciiOnly` (its
+    /// default `ensure_ascii=True`) every non-ASCII scalar becomes `\uXXXX` (surrogate pairs above
+    /// the BMP); without, only quotes, backslashes and control characters are escaped.
+    public static func jsonString(_ s: String, asciiOnly: Bool = false) -> String {
         var out = "\""
+        func hex(_ v: UInt32) -> String {
+            let digits = String(v, radix: 16)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -171,9 +177,11 @@ public struct SafetensorsWriter: Sendable {
             case "\t": out += "\\t"
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case _ where scalar.value < 0x20 || (asciiOnly && scalar.value >= 0x7F && scalar.value <= 0xFFFF):
+                out += hex(scalar.value)
+            case _ where asciiOnly && scalar.value > 0xFFFF:
+                let v = scalar.value - 0x10000
+                out += hex(0xD800 + (v >> 10)) + hex(0xDC00 + (v & 0x3FF))
             default:
                 out.unicodeScalars.append(scalar)
             }

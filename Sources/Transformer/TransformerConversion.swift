@@ -39,7 +39,7 @@ extension Vocabulary {
 extension BidirectionalTransformer {
     /// Class names as `json.dumps(names)` (ASCII-escaped, `", "` separators).
     public static func classNamesJSON(_ names: [String]) -> String {
-        "[" + names.map(asciiJSONString).joined(separator: ", ") + "]"
+        "[" + names.map { SafetensorsWriter.jsonString($0, asciiOnly: true) }.joined(separator: ", ") + "]"
     }
 
     /// The `__metadata__` of a converted transformer file.
@@ -86,34 +86,5 @@ extension BidirectionalTransformer {
             throw error
         }
         return (config, vocabulary)
-    }
-
-    /// A JSON string literal with every non-ASCII scalar escaped (`\uXXXX`, surrogate pairs
-    /// above the BMP), as Python's `json.dumps` with the default `ensure_ascii=True`.
-    static func asciiJSONString(_ s: String) -> String {
-        var out = "\""
-        func hex(_ v: UInt32) -> String {
-            let digits = String(v, radix: 16)
-            return "\\u" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0xFFFF):
-                out += hex(scalar.value)
-            case _ where scalar.value > 0xFFFF:
-                let v = scalar.value - 0x10000
-                out += hex(0xD800 + (v >> 10)) + hex(0xDC00 + (v & 0x3FF))
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
