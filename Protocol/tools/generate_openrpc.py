@@ -147,8 +147,10 @@ SCHEMAS: dict = {
                               "description": "Confidence sampler only: the annealed choice temperature."},
         "temperature": {"type": "number", "minimum": 0.01, "maximum": 10, "default": 1, "description": "Token sampling temperature."},
         "topK": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Sample among the k most likely codes only."},
-        "guidance": {"type": "number", "minimum": 0, "maximum": 50, "default": 0,
-                     "description": "Classifier-free guidance weight; > 0 needs a model with a null class (capabilities.classifierFreeGuidance; -32012 otherwise)."},
+        "guidance": {"type": "number", "minimum": 0, "maximum": 50,
+                     "description": "Classifier-free guidance weight w: logits = (1+w)·cond − w·uncond. Default 2 for models with a null "
+                                    "class (the default model's card recommends it), 0 for the others; > 0 needs a model with a null "
+                                    "class (capabilities.classifierFreeGuidance; -32012 otherwise); 0 turns it off."},
         "guidanceRamp": {"type": "string", "enum": ["constant", "linear"], "default": "constant"},
     }, description="The decoding options every edit takes as top-level params (listed here together for clients)."),
     "Window": obj({

@@ -38,6 +38,9 @@ public struct MaskGITModel: Sendable {
 
     /// Native square size in pixels (grid × stride).
     public var nativeSize: Int { tokenizer.nativeSize }
+    /// Guidance weight used when a request gives none, for models with a null class.
+    public static let defaultGuidance: Double = 2
+
     /// Whether classifier-free guidance and unconditional generation are available.
     public var hasNullClass: Bool { predictor.nullClassID != nil }
 
