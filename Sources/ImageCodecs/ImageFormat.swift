@@ -38,6 +38,16 @@ public enum ImageFormat: String, Sendable, Equatable, Hashable, CaseIterable, Co
         return nil
     }
 
+    /// Checks that `bytes` start with this format's signature: empty input, a file cut inside
+    /// its signature and any other start each get their own error.
+    func requireSignature(_ bytes: [UInt8]) throws(ImageCodecError) {
+        guard !bytes.isEmpty else { throw .emptyInput }
+        guard ImageFormat.sniff(bytes) == self else {
+            if ImageFormat.truncatedSignature(bytes) == self { throw .truncated(self) }
+            throw .unknownFormat(leadingBytes: ImageCodecError.hexPrefix(bytes))
+        }
+    }
+
     /// The conventional MIME type (`image/png`, `image/webp`).
     public var mimeType: String { "image/\(rawValue)" }
 

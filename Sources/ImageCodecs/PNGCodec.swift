@@ -23,11 +23,7 @@ public enum PNGDecoder {
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default)
         throws(ImageCodecError) -> RGBImage
     {
-        guard !bytes.isEmpty else { throw .emptyInput }
-        guard ImageFormat.sniff(bytes) == .png else {
-            if ImageFormat.truncatedSignature(bytes) == .png { throw .truncated(.png) }
-            throw .unknownFormat(leadingBytes: ImageCodecError.hexPrefix(bytes))
-        }
+        try ImageFormat.png.requireSignature(bytes)
         return try bytes.withUnsafeBufferPointer { buffer throws(ImageCodecError) in
             try decode(buffer, limits: limits)
         }

@@ -15,11 +15,7 @@ public enum WebPDecoder {
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default)
         throws(ImageCodecError) -> RGBImage
     {
-        guard !bytes.isEmpty else { throw .emptyInput }
-        guard ImageFormat.sniff(bytes) == .webp else {
-            if ImageFormat.truncatedSignature(bytes) == .webp { throw .truncated(.webp) }
-            throw .unknownFormat(leadingBytes: ImageCodecError.hexPrefix(bytes))
-        }
+        try ImageFormat.webp.requireSignature(bytes)
         // RIFF size counts the bytes after the 8-byte "RIFF" + size header. libwebp checks this
         // too, but only on some paths; checking here makes every cut file read as truncated.
         let riffSize = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24

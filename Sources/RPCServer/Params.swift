@@ -122,15 +122,6 @@ public struct Params: Sendable {
         return a
     }
 
-    /// A string that must be one of `choices` (an enum on the wire).
-    public func choice<T: RawRepresentable>(_ key: String, as type: T.Type) throws(RPCError) -> T? where T.RawValue == String {
-        guard let s = try string(key) else { return nil }
-        guard let value = T(rawValue: s) else {
-            throw ServerError.invalidParams(field: field(key), expected: "one of the documented names", got: s)
-        }
-        return value
-    }
-
     /// The names present that are not in `known`, for strict handlers that refuse typos.
     public func unknownKeys(known: Set<String>) -> [String] {
         object.keys.filter { !known.contains($0) && $0 != "_meta" }
