@@ -13,9 +13,9 @@ enum KernelBench {
     }
 
     static func run(repeats: Int, warmup: Int) throws {
-        var random = SplitMix64(seed: 1)
+        var random = SeededGenerator(seed: 1)
         func tensor(_ shape: [Int]) -> Tensor {
-            Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in random.nextFloat() - 0.5 })
+            Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in random.nextPixelValue() - 0.5 })
         }
         var rows: [Row] = []
         func time(_ name: String, _ shape: String, flops: Double? = nil, _ body: () -> Void) throws {

@@ -211,9 +211,9 @@ struct BenchCase {
         let grid = Int(Double(transformer.config.imageTokens).squareRoot().rounded())
         imageSize = grid * tokenizer.config.tokenStride
         tokens = grid * grid
-        var random = SplitMix64(seed: 0)
+        var random = SeededGenerator(seed: 0)
         let image = Tensor(shape: [imageSize, imageSize, 3],
-                           storage: (0..<(imageSize * imageSize * 3)).map { _ in random.nextFloat() })
+                           storage: (0..<(imageSize * imageSize * 3)).map { _ in random.nextPixelValue() })
         var ids: [Int32] = []
         (result[.encode], cpu[.encode]) = try Self.timings(repeats: repeats, warmup: warmup) { ids = try tokenizer.encode(image) }
         var sequence = [Int32](repeating: Int32(transformer.vocabulary.maskTokenID), count: tokens + 1)
@@ -270,20 +270,6 @@ struct BenchCase {
         let v = values.sorted()
         return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
-}
-
-/// A small seeded generator for the benchmark image (values k/255 like the fixtures).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() % 256) / 255 }
 }
 
 enum Machine {
