@@ -69,7 +69,7 @@ enum ConfinedFiles {
         }
         guard let best else {
             throw ServerError.make(ServerError.pathNotAllowed, "Path \(ServerError.echo(resolved)) is outside the allowed roots",
-                                   details: ["path": .string(shown), "resolved": .string(ServerError.echo(resolved)),
+                                   details: ["field": .string(field), "path": .string(shown), "resolved": .string(ServerError.echo(resolved)),
                                              "allowedRoots": .array(roots.map { .string($0.real) })])
         }
         return ConfinedPath(requested: path, resolved: resolved, root: best.root, components: best.below)
