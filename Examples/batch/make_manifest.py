@@ -30,7 +30,7 @@ def item(i, steps, seeds):
     else:
         line.update(image=image, right=16, **{"class": i % CLASSES})
     if steps is not None:
-        line["steps"] = steps
+        line["steps"] = steps + 2 if kind == "classEdit" else steps  # classEdit starts at step 2
     if seeds:
         line["seed"] = i
     return line
