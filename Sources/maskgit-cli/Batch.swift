@@ -191,6 +191,7 @@ struct Batch: ParsableCommand {
             BatchLog.line("\(label)\(all.count) items, \(mine.count) in this shard, \(skippedDone) done and \(skippedErrors) failed earlier, \(todo.count) to run; results in \(resultsURL.path)")
         }
 
+        BatchResults.removeStaleTemporaries(in: outputURL, outputs: Set(todo.map(\.outputName)))
         let writer: ResultsWriter
         do { writer = try ResultsWriter(url: resultsURL) } catch { throw ValidationError("\(error.localizedDescription)") }
 
@@ -220,6 +221,7 @@ struct Batch: ParsableCommand {
             for kind in EditMethod.Kind.allCases { methods[kind] = EditMethod(kind, context: context) }
         }
 
+        let freshRun = todo.count == mine.count  // nothing recorded yet: the only run a test fault stops
         let progress = BatchProgress(total: todo.count, label: label, quiet: quiet)
         let runStarted = DispatchTime.now()
         var ok = 0, failed = 0
@@ -269,8 +271,8 @@ struct Batch: ParsableCommand {
             } else {
                 ok += 1
             }
-            if TestFault.current == .afterOutput(ok + failed) { TestFault.die() }
-            if TestFault.current == .midRecord(ok + failed) { writer.appendTorn(.object(record)); TestFault.die() }
+            if freshRun, TestFault.current == .afterOutput(ok + failed) { TestFault.die() }
+            if freshRun, TestFault.current == .midRecord(ok + failed) { writer.appendTorn(.object(record)); TestFault.die() }
             do { try writer.append(.object(record)) } catch {
                 BatchLog.line("\(label)\(error.localizedDescription)")
                 throw ExitCode(2)
@@ -308,7 +310,8 @@ private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
 /// Fault injection for the resume tests (Examples/batch/tests): `MASKGIT_BATCH_TEST_KILL` =
 /// `after-output:N` sends SIGKILL to this process once the N-th item's output is written but
-/// before its results line; `mid-record:N` after writing half of the N-th results line.
+/// before its results line; `mid-record:N` after writing half of the N-th results line. Only a
+/// run that starts with nothing recorded for its shard is stopped, so the rerun completes.
 enum TestFault: Equatable {
     case afterOutput(Int), midRecord(Int), none
 

@@ -1,5 +1,5 @@
 // The results JSONL of `maskgit-cli batch`: one line per item, appended with one write(2) each
-// (a kill leaves at most a torn last line, which the reader skips and the writer ends), and the
+// (a kill leaves at most a torn last line, which the reader skips and the next writer cuts), and the
 // resume state read back from every results file in the output folder.
 
 import Foundation
@@ -45,6 +45,17 @@ enum BatchResults {
         return records
     }
 
+    /// Removes the temporary files a killed run left for these outputs (`.NAME.*.tmp`, written
+    /// before the rename); only the shard that owns an item writes its output.
+    static func removeStaleTemporaries(in directory: URL, outputs: Set<String>) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let body = name.dropFirst().dropLast(4)
+            guard let dot = body.lastIndex(of: "."), outputs.contains(String(body[..<dot])) else { continue }
+            try? fm.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
     /// Whether a recorded success is still complete: its file is there with the recorded size.
     static func isComplete(_ record: RecordedResult, outputDirectory: URL, expectedName: String) -> Bool {
         guard record.ok, record.output == expectedName, let bytes = record.bytes else { return false }
@@ -66,13 +77,14 @@ final class ResultsWriter {
         guard fd >= 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot open \(url.path): \(String(cString: strerror(errno)))"])
         }
-        // A torn last line (the previous run was killed mid-write) is ended so the next record
-        // starts on a line of its own; the reader skips the torn one.
-        let size = lseek(fd, 0, SEEK_END)
-        if size > 0, let handle = FileHandle(forReadingAtPath: url.path) {
-            try? handle.seek(toOffset: UInt64(size - 1))
-            if handle.readData(ofLength: 1) != Data([UInt8(ascii: "\n")]) { try write([UInt8(ascii: "\n")]) }
-            try? handle.close()
+        // A torn last line (the previous run was killed mid-write) is cut off, so the file is
+        // valid JSONL again and the next record starts on a line of its own. Each results file
+        // has one writer (one per shard).
+        if let data = FileManager.default.contents(atPath: url.path), let last = data.last, last != UInt8(ascii: "\n") {
+            let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            guard ftruncate(fd, off_t(keep)) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot repair \(url.path): \(String(cString: strerror(errno)))"])
+            }
         }
     }
 

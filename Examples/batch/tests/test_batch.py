@@ -188,7 +188,15 @@ def test_resume_after_sigkill_completes_exactly_the_rest(reference, tmp_path, fa
     assert killed.returncode == -signal.SIGKILL
     first = [r for r in records(tmp_path / "out") if r["status"] == "ok"]
     assert len(first) == 8  # the 9th item's line is missing (after-output) or torn (mid-record)
+    text = (tmp_path / "out" / "results.jsonl").read_text()
+    assert text.endswith("\n") == fault.startswith("after-output")
+    # a temporary file of an interrupted write (ImageOutput's .NAME.UUID.tmp) is cleaned up
+    stale = tmp_path / "out" / ".item-00020.png.0123-abcd.tmp"
+    stale.write_bytes(b"partial")
     done = batch(*args)
+    assert not stale.exists()
+    strict = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]  # all valid JSON
+    assert len(strict) == len(out)
     s = summary(done)
     assert (s["skippedDone"], s["ran"], s["ok"]) == (8, len(out) - 8, len(out) - 8)
     recs = records(tmp_path / "out")
@@ -252,12 +260,19 @@ def test_gnu_parallel_launcher(reference, tmp_path):
     if shutil.which("parallel") is None:
         pytest.skip("GNU parallel is not installed (scripts/setup installs the Debian package `parallel`)")
     manifest, out, _ = reference
-    done = subprocess.run([str(HERE / "parallel.sh"), "2", "--manifest", str(manifest), "--root", str(IMAGES),
-                           "--output", str(tmp_path / "out"), "--model", str(TINY), "--quiet"],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "MASKGIT_CLI": str(CLI)})
+    command = [str(HERE / "parallel.sh"), "2", "--manifest", str(manifest), "--root", str(IMAGES),
+               "--output", str(tmp_path / "out"), "--model", str(TINY), "--quiet"]
+    # the first run's workers are killed (SIGKILL) after their 4th output; the second run resumes
+    killed = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "MASKGIT_CLI": str(CLI), "MASKGIT_BATCH_TEST_KILL": "after-output:4"})
+    assert killed.returncode != 0
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "MASKGIT_CLI": str(CLI)})
     assert done.returncode == 0, done.stderr[-3000:]
     shards = [json.loads(line) for line in done.stdout.splitlines()]
-    assert sorted(s["shard"] for s in shards) == ["0/2", "1/2"] and sum(s["ok"] for s in shards) == len(out)
+    assert sorted(s["shard"] for s in shards) == ["0/2", "1/2"]
+    assert sum(s["ok"] + s["skippedDone"] for s in shards) == len(out) and 0 < sum(s["skippedDone"] for s in shards) <= 6
+    ids = [r["id"] for r in records(tmp_path / "out")]
+    assert sorted(ids) == sorted(manifest_ids(manifest)) and len(ids) == len(set(ids))
     assert outputs(tmp_path / "out") == out
 
 
@@ -270,19 +285,22 @@ def test_ray_launcher_on_a_local_cluster(reference, tmp_path):
     # The driver starts a local cluster (2 CPUs) in its own temporary directory and shuts it down
     # (a short path: Ray's unix sockets live under it).
     ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    env = {**os.environ, "MASKGIT_CLI": str(CLI), "RAY_TMPDIR": ray_tmp}
+    # Each shard's first process is killed (SIGKILL) after its 3rd output: Ray retries the task
+    # and the retry resumes.
+    env = {**os.environ, "MASKGIT_CLI": str(CLI), "RAY_TMPDIR": ray_tmp, "MASKGIT_BATCH_TEST_KILL": "after-output:3"}
     env.pop("RAY_ADDRESS", None)
     try:
             done = subprocess.run([sys.executable, str(HERE / "ray_batch.py"), "--shards", "3", "--num-cpus", "2", "--",
                                "--manifest", str(manifest), "--root", str(IMAGES), "--output", str(tmp_path / "out"),
-                               "--model", str(TINY)],
+                               "--model", str(TINY), "--shard-by", "index"],
                               capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     shards = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert sorted(s["shard"] for s in shards) == ["0/3", "1/3", "2/3"]
-    assert sum(s["ok"] for s in shards) == len(out)
+    assert all(s["skippedDone"] == 2 for s in shards), shards  # each retry found 2 items done
+    assert sum(s["ok"] + s["skippedDone"] for s in shards) == len(out)
     ids = [r["id"] for r in records(tmp_path / "out")]
     assert sorted(ids) == sorted(manifest_ids(manifest)) and len(ids) == len(set(ids))
     assert outputs(tmp_path / "out") == out
