@@ -158,7 +158,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, convert, batch edits)
         .executableTarget(
             name: "maskgit-cli",
             dependencies: [
@@ -167,6 +167,10 @@ let package = Package(
                 "Checkpoints",
                 "VQGAN",
                 "Transformer",
+                "Editing",
+                "Engine",
+                "JSONRPC",
+                "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
