@@ -58,6 +58,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-outpaint", action="store_true")
     parser.add_argument("--skip-inpaint", action="store_true")
+    parser.add_argument("--session256", action="store_true",
+                        help="instead: a 10%% inpaint (81x81) on a 256 px session, one-shot, and a generate")
     parser.add_argument("--threads", default="1", help="MASKGIT_BLAS_THREADS for the server")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="maskgit-photo-"))
@@ -72,6 +74,20 @@ def main():
     env = {**os.environ, "MASKGIT_BLAS_THREADS": args.threads}
     with Client(args.binary, model_dir=args.model, args=["--allow-root", str(folder), "--quiet"], env=env) as client:
         for _ in range(args.rounds):
+            if args.session256:
+                square = folder / "photo-256.png"
+                photo(256, 256, seed=2).save(square)
+                session = client.open_session({"path": str(square)})
+                for name, rect in [("256 session inpaint", (40, 40, 81, 81)), ("256 session 2nd", (140, 150, 81, 81))]:
+                    t, r = timed(client, lambda: session.inpaint([rect], seed=1, output=none))
+                    rows.setdefault(name, []).append(t)
+                    windows[name] = len(r["windows"])
+                session.close()
+                t, r = timed(client, lambda: client.inpaint({"path": str(square)}, [(40, 40, 81, 81)], seed=1, output=none))
+                rows.setdefault("256 one-shot", []).append(t)
+                t, r = timed(client, lambda: client.generate(seed=1, output=none))
+                rows.setdefault("generate 64 px", []).append(t)
+                continue
             if args.skip_inpaint:
                 t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none))
                 rows["outpaint"].append(t)
