@@ -46,7 +46,7 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "A transformer file (Flax msgpack or safetensors); use with --tokenizer.")
     var transformer: String?
 
-    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable). Default: the working directory and the system temporary directory.")
+    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable; no symbolic link below it is followed). Default: the working directory and the system temporary directory.")
     var allowedRoots: [String] = []
 
     @Option(help: "Largest accepted image, in pixels.")
