@@ -233,7 +233,8 @@ struct Batch: ParsableCommand {
             var error: RPCError? = item.problem
             if error == nil, let op = item.op, let method = methods[op] {
                 var params = item.params
-                let format = URL(fileURLWithPath: item.outputName).pathExtension.lowercased() == "webp" ? "webp" : "png"
+                // The output name's extension names the format (.png, .webp, .jpg); none → PNG.
+                let format = ImageFormat.fromExtension(of: item.outputName)?.rawValue ?? "png"
                 params["output"] = .object(["path": .string(outputURL.appendingPathComponent(item.outputName).path),
                                             "format": .string(format)])
                 do {
