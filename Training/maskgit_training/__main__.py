@@ -39,6 +39,23 @@ def main(argv=None):
     a.add_argument("--log-every", type=int, default=10)
     a.add_argument("--restart-every", type=int, default=100)
     a.add_argument("--max-shift", type=int, default=2)
+    a.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="compute precision of the encoder/decoder convs (float32 master weights)")
+    a.add_argument("--l1-weight", type=float, default=0.5)
+    a.add_argument("--edge-weight", type=float, default=0.1, help="L1 on image gradients (edges)")
+    a.add_argument("--num-heldout-eval", type=int, default=256, help="held-out images per eval (0: all)")
+
+    a = sub.add_parser("bench-tokenizer", help="time tokenizer training steps in fp32 and bf16 (JSON)")
+    a.add_argument("--filters", type=int, default=32)
+    a.add_argument("--channel-multipliers", default="1,2,4")
+    a.add_argument("--num-res-blocks", type=int, default=1)
+    a.add_argument("--embedding-dim", type=int, default=64)
+    a.add_argument("--codebook-size", type=int, default=1024)
+    a.add_argument("--num-groups", type=int, default=8)
+    a.add_argument("--image-size", type=int, default=64)
+    a.add_argument("--batch-size", type=int, default=32)
+    a.add_argument("--steps", type=int, default=5)
+    a.add_argument("--precisions", default="fp32,bf16")
 
     a = sub.add_parser("tokenize", help="encode the dataset (and shifted copies) to token grids")
     a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"))
@@ -71,6 +88,13 @@ def main(argv=None):
     a.add_argument("--run-dir", default=os.path.join(RUNS_DIR, "classifier"))
     a.add_argument("--steps", type=int, default=800)
     a.add_argument("--batch-size", type=int, default=64)
+    a.add_argument("--arch", choices=("v1", "judge"), default="v1")
+    a.add_argument("--augment", choices=("translate", "strong"), default="translate")
+    a.add_argument("--lr", type=float, default=2e-3)
+    a.add_argument("--label-smoothing", type=float, default=0.0)
+    a.add_argument("--weight-decay", type=float, default=1e-4)
+    a.add_argument("--style-weight", type=float, default=0.3, help="weight of the style head loss (judge)")
+    a.add_argument("--eval-every", type=int, default=0, help="held-out accuracy every N steps (0: at the end)")
 
     for name in ("sample", "evaluate"):
         a = sub.add_parser(name, help="sample sheets" if name == "sample" else "quality metrics (JSON)")
@@ -124,7 +148,21 @@ def main(argv=None):
                               lr=args.lr, warmup=args.warmup, beta=args.beta, seed=args.seed,
                               ckpt_every=args.ckpt_every, eval_every=args.eval_every,
                               log_every=args.log_every, restart_every=args.restart_every,
-                              max_shift=args.max_shift)
+                              max_shift=args.max_shift, precision=args.precision,
+                              l1_weight=args.l1_weight, edge_weight=args.edge_weight,
+                              num_heldout_eval=args.num_heldout_eval)
+    elif args.cmd == "bench-tokenizer":
+        import json
+        from . import train_tokenizer
+        from .vqgan import VQGANConfig
+        cfg = VQGANConfig(filters=args.filters,
+                          channel_multipliers=tuple(int(v) for v in args.channel_multipliers.split(",")),
+                          num_res_blocks=args.num_res_blocks, embedding_dim=args.embedding_dim,
+                          codebook_size=args.codebook_size, num_groups=args.num_groups,
+                          image_size=args.image_size)
+        for prec in args.precisions.split(","):
+            r = train_tokenizer.bench(cfg, prec, batch_size=args.batch_size, steps=args.steps)
+            print(json.dumps({"config": cfg.to_dict(), **r}), flush=True)
     elif args.cmd == "tokenize":
         from . import train_transformer
         shifts = ((0, 0),) if args.no_shifts else train_transformer.DEFAULT_SHIFTS
@@ -148,7 +186,10 @@ def main(argv=None):
                                 log_every=args.log_every)
     elif args.cmd == "train-classifier":
         from . import classifier
-        classifier.train(args.data, args.run_dir, steps=args.steps, batch_size=args.batch_size)
+        classifier.train(args.data, args.run_dir, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                         arch=args.arch, augment=args.augment, style_weight=args.style_weight,
+                         label_smoothing=args.label_smoothing, weight_decay=args.weight_decay,
+                         eval_every=args.eval_every)
     elif args.cmd == "sample":
         from . import evaluate
         evaluate.sample_sheets(ckpt(args.tokenizer, "tokenizer"), ckpt(args.transformer, "transformer"),
