@@ -27,6 +27,7 @@ class Classifier(nn.Module):
     mults: tuple = (1, 2, 4, 4)
     pool_input: bool = False
     style_head: bool = False
+    num_subgroups: int = 0
 
     @nn.compact
     def __call__(self, x, train=False):
@@ -45,6 +46,8 @@ class Classifier(nn.Module):
         logits = nn.Dense(self.num_classes)(h)
         if self.style_head:
             self.sow("intermediates", "style_logits", nn.Dense(2, name="style_head")(h))
+        if self.num_subgroups:
+            self.sow("intermediates", "subgroup_logits", nn.Dense(self.num_subgroups, name="subgroup_head")(h))
         return logits, feats
 
 
@@ -52,8 +55,16 @@ ARCHS = {"v1": {"width": 16, "mults": (1, 2, 4, 4), "pool_input": False, "style_
          "judge": {"width": 32, "mults": (1, 2, 4, 8), "pool_input": True, "style_head": True}}
 
 
-def make_classifier(num_classes, arch="v1"):
-    return Classifier(num_classes, **ARCHS[arch])
+def make_classifier(num_classes, arch="v1", num_subgroups=0):
+    return Classifier(num_classes, num_subgroups=num_subgroups, **ARCHS[arch])
+
+
+def subgroup_ids(sequences):
+    """Unicode emoji subgroup index of each sequence id ("1f600", "1f44b-1f3fb"; emoji-test.txt order)."""
+    from .data import parse_emoji_test
+    sub_of = {"-".join("%x" % c for c in cps): sg for cps, _, sg, _ in parse_emoji_test()}
+    names = sorted({sub_of[q] for q in sequences})
+    return np.asarray([names.index(sub_of[q]) for q in sequences], np.int32), names
 
 
 def augment_strong(x, rng, max_shift=4, scale=(0.8, 1.12), max_rot_deg=12.0, p_blur=0.35, p_cutout=0.3):
@@ -88,13 +99,18 @@ def augment_strong(x, rng, max_shift=4, scale=(0.8, 1.12), max_rot_deg=12.0, p_b
 
 def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_every=50, log=print,
           arch="v1", augment="translate", style_weight=0.3, label_smoothing=0.0, weight_decay=1e-4,
-          ckpt_every=400, eval_every=0, data=None):
+          ckpt_every=400, eval_every=0, data=None, subgroup_weight=0.0):
     d = np.load(data_path) if data is None else data
     images, labels, held = d["images"], d["labels"].astype(np.int32), d["heldout"]
     sources = d["sources"].astype(np.int32) if "sources" in d else np.zeros(len(labels), np.int32)
     num_classes = len(d["class_names"])
     tr_x, tr_y, tr_s = images[~held], labels[~held], sources[~held]
-    model = make_classifier(num_classes, arch)
+    if subgroup_weight:
+        sub, sub_names = subgroup_ids([str(q) for q in d["sequences"]])
+    else:
+        sub, sub_names = np.zeros(len(labels), np.int32), []
+    tr_sub = sub[~held]
+    model = make_classifier(num_classes, arch, len(sub_names))
     use_style = ARCHS[arch]["style_head"]
     params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + images.shape[1:], jnp.float32))["params"]
     warm = min(100, max(1, steps // 10))
@@ -105,7 +121,8 @@ def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_ev
     common.write_run_config(run_dir, {"network": "classifier", "num_classes": num_classes, "steps": steps,
                                       "batch_size": batch_size, "lr": lr, "seed": seed, "data": data_path,
                                       "arch": arch, "augment": augment, "style_weight": style_weight,
-                                      "label_smoothing": label_smoothing, "weight_decay": weight_decay})
+                                      "label_smoothing": label_smoothing, "weight_decay": weight_decay,
+                                      "subgroup_weight": subgroup_weight, "num_subgroups": len(sub_names)})
     ck = common.latest_checkpoint(run_dir)
     if ck:
         state = common.restore_checkpoint(ck, state)
@@ -113,7 +130,7 @@ def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_ev
     params, opt_state, start = state["params"], state["opt_state"], int(state["step"])
 
     @jax.jit
-    def step_fn(params, opt_state, x, y, style, rng):
+    def step_fn(params, opt_state, x, y, style, subg, rng):
         def lf(p):
             (logits, _), inter = model.apply({"params": p}, x, train=True, rngs={"dropout": rng},
                                              mutable=["intermediates"])
@@ -122,6 +139,9 @@ def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_ev
             if use_style:
                 sl = inter["intermediates"]["style_logits"][0]
                 loss = loss + style_weight * optax.softmax_cross_entropy_with_integer_labels(sl, style).mean()
+            if sub_names:
+                gl = inter["intermediates"]["subgroup_logits"][0]
+                loss = loss + subgroup_weight * optax.softmax_cross_entropy_with_integer_labels(gl, subg).mean()
             return loss, logits
         (loss, logits), g = jax.value_and_grad(lf, has_aux=True)(params)
         updates, opt_state = tx.update(g, opt_state, params)
@@ -137,17 +157,17 @@ def train(data_path, run_dir, steps=1200, batch_size=64, lr=2e-3, seed=0, log_ev
         x = common.to_float(tr_x[idx])
         x = augment_strong(x, np_rng) if augment == "strong" else augment_translate(x, np_rng, 3)
         params, opt_state, loss, acc = step_fn(params, opt_state, jnp.asarray(x), jnp.asarray(tr_y[idx]),
-                                               jnp.asarray(tr_s[idx]),
+                                               jnp.asarray(tr_s[idx]), jnp.asarray(tr_sub[idx]),
                                                jax.random.fold_in(jax.random.PRNGKey(seed), step))
         if step % log_every == 0 or step == steps:
             prog.update(step, {"loss": float(loss), "acc": float(acc)}, force=True)
         if step % ckpt_every == 0 or step == steps:
             common.save_checkpoint(run_dir, step, {"params": params, "opt_state": opt_state, "step": step})
         if eval_every and step % eval_every == 0 and step != steps:
-            a = accuracy(params, num_classes, images[held], labels[held], arch)
+            a = accuracy(params, num_classes, images[held], labels[held], (arch, len(sub_names)))
             log(f"step {step}: held-out accuracy {a:.4f}")
             common.append_curve(run_dir, {"step": step, "heldout_accuracy": a})
-    acc = accuracy(params, num_classes, images[held], labels[held], arch)
+    acc = accuracy(params, num_classes, images[held], labels[held], (arch, len(sub_names)))
     log(f"classifier held-out accuracy: {acc:.4f} ({int(held.sum())} images)")
     common.append_curve(run_dir, {"step": steps, "heldout_accuracy": acc})
     with open(os.path.join(run_dir, "heldout_accuracy.json"), "w") as f:
@@ -159,7 +179,10 @@ def load(run_dir):
     """-> (params, num_classes, arch)."""
     state = common.load_params_from_checkpoint(common.latest_checkpoint(run_dir))
     cfg = json.load(open(os.path.join(run_dir, "run_config.json")))
-    return jax.tree_util.tree_map(jnp.asarray, state["params"]), cfg["num_classes"], cfg.get("arch", "v1")
+    arch = cfg.get("arch", "v1")
+    if cfg.get("num_subgroups"):
+        arch = (arch, cfg["num_subgroups"])
+    return jax.tree_util.tree_map(jnp.asarray, state["params"]), cfg["num_classes"], arch
 
 
 _apply_cache = {}
@@ -169,7 +192,8 @@ def predict(params, num_classes, images, arch="v1", batch=256):
     """images: uint8 or float [0,1] (N,H,W,3) -> (logits, features)."""
     key = (num_classes, arch)
     if key not in _apply_cache:
-        model = make_classifier(num_classes, arch)
+        name, nsub = arch if isinstance(arch, tuple) else (arch, 0)
+        model = make_classifier(num_classes, name, nsub)
         _apply_cache[key] = jax.jit(lambda p, x: model.apply({"params": p}, x))
     f = _apply_cache[key]
     x = common.to_float(images) if np.asarray(images).dtype == np.uint8 else np.asarray(images, np.float32)

@@ -26,6 +26,14 @@ def make_optimizer(lr, warmup, total, weight_decay=1e-4):
 PRECISIONS = ("fp32", "bf16")
 
 
+def resolve_precision(precision, backend=None):
+    """"auto": bf16 on accelerators, fp32 on CPU (XLA's CPU convolutions gained nothing from bf16 on
+    the project's AVX512-BF16 machine: 1.09x the fp32 step time, measured interleaved)."""
+    if precision != "auto":
+        return precision
+    return "fp32" if (backend or jax.default_backend()) == "cpu" else "bf16"
+
+
 def cast_compute(params, x, precision):
     """Mixed precision: bf16 copies of the encoder/decoder weights and of the input (master weights stay
     float32; gradients flow back through the casts). The codebook and the quantiser's distances stay
@@ -218,27 +226,44 @@ def train(data_path, run_dir, config, steps, batch_size=32, lr=1e-3, warmup=200,
     return params, metrics
 
 
-def bench(config, precision, batch_size=32, steps=5, seed=0, l1_weight=0.5, edge_weight=0.1):
-    """Times training steps on random-ish data: returns compile seconds, per-step seconds (median and
-    all) and the loss after the timed steps (to see that the precision still trains)."""
+
+def bench(config, precisions=("fp32", "bf16"), batch_size=32, steps=8, seed=0, images=None, lr=1e-3,
+          l1_weight=0.5, edge_weight=0.1):
+    """Times training steps of each precision, interleaved step by step (so that load from other jobs
+    hits both alike), from the same initialisation on the same batches (real images when given).
+    Returns one dict per precision: compile seconds, per-step seconds (median and all), the losses
+    (to see whether the precision changes the loss curve) and the median step-time ratio to the first."""
     model = VQGAN(config)
-    tx, _ = make_optimizer(1e-3, 10, 1000)
-    params = init_params(config, jax.random.PRNGKey(seed))
-    opt_state = tx.init(params)
-    step = make_train_step(model, tx, 0.25, precision, l1_weight, edge_weight)
+    tx, _ = make_optimizer(lr, max(1, steps // 4), 1000)
+    params0 = init_params(config, jax.random.PRNGKey(seed))
     rs = np.random.default_rng(seed)
-    x = jnp.asarray(rs.random((batch_size, config.image_size, config.image_size, 3), np.float32))
-    t0 = time.perf_counter()
-    params, opt_state, aux = step(params, opt_state, x)
-    jax.block_until_ready(aux["loss"])
-    compile_s = time.perf_counter() - t0
-    times = []
-    for _ in range(steps):
+    if images is None:
+        batches = [rs.random((batch_size, config.image_size, config.image_size, 3), np.float32)] * (steps + 1)
+    else:
+        batches = [common.to_float(images[rs.integers(0, len(images), batch_size)]) for _ in range(steps + 1)]
+    runs = {}
+    for prec in precisions:
+        fn = make_train_step(model, tx, 0.25, prec, l1_weight, edge_weight)
         t0 = time.perf_counter()
-        params, opt_state, aux = step(params, opt_state, x)
+        p, o, aux = fn(params0, tx.init(params0), jnp.asarray(batches[0]))
         jax.block_until_ready(aux["loss"])
-        times.append(time.perf_counter() - t0)
-    return {"precision": precision, "batch_size": batch_size, "compile_and_first_step_s": compile_s,
-            "step_s_median": float(np.median(times)), "step_s": [round(t, 3) for t in times],
-            "images_per_s": batch_size / float(np.median(times)), "loss_after": float(aux["loss"]),
-            "backend": jax.default_backend()}
+        runs[prec] = {"fn": fn, "p": p, "o": o, "compile": time.perf_counter() - t0, "times": [],
+                      "losses": [float(aux["loss"])]}
+    for i in range(1, steps + 1):
+        for prec in (precisions if i % 2 else precisions[::-1]):
+            r = runs[prec]
+            t0 = time.perf_counter()
+            r["p"], r["o"], aux = r["fn"](r["p"], r["o"], jnp.asarray(batches[i]))
+            jax.block_until_ready(aux["loss"])
+            r["times"].append(time.perf_counter() - t0)
+            r["losses"].append(float(aux["loss"]))
+    base = float(np.median(runs[precisions[0]]["times"]))
+    out = []
+    for prec in precisions:
+        r = runs[prec]
+        med = float(np.median(r["times"]))
+        out.append({"precision": prec, "batch_size": batch_size, "compile_and_first_step_s": round(r["compile"], 2),
+                    "step_s_median": round(med, 3), "step_s": [round(t, 3) for t in r["times"]],
+                    "images_per_s": round(batch_size / med, 2), "ratio_to_" + precisions[0]: round(med / base, 3),
+                    "losses": [round(l, 4) for l in r["losses"]], "backend": jax.default_backend()})
+    return out

@@ -8,7 +8,7 @@
 # nothing here is CPU-specific). Every training stage checkpoints to runs/v2/<stage>/ and resumes
 # from its latest checkpoint when the script is started again, so stopping and rerunning it is safe;
 # a finished stage only re-runs its final evaluation. Environment overrides: PY (python),
-# TOK_STEPS, TR_STEPS, PRECISION (bf16|fp32), NICE (nice level, default 19 so builds keep priority).
+# TOK_STEPS, TR_STEPS, PRECISION (auto|bf16|fp32; auto = bf16 on a GPU, fp32 on CPU), NICE (nice level, default 19 so builds keep priority).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(cd .. && pwd)"
@@ -17,10 +17,11 @@ PY="${PY:-$ROOT/.venv/bin/python}"
 NICE="${NICE:-19}"
 TOK_STEPS="${TOK_STEPS:-6000}"
 TR_STEPS="${TR_STEPS:-6000}"
-PRECISION="${PRECISION:-bf16}"
+PRECISION="${PRECISION:-auto}"
 RUNS="$ROOT/runs/v2"
 DATA="$ROOT/data/emoji64.npz"
 TOKENS="$ROOT/data/tokens_v2.npz"
+JUDGE="${JUDGE:-$ROOT/runs/judge}"   # the classifier of `train-classifier --arch judge` (see README)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(prepare tokenizer tokenize transformer evaluate sample)
 run() { echo "+ $*" >&2; nice -n "$NICE" "$PY" -m maskgit_training "$@"; }
@@ -34,10 +35,13 @@ for s in "${stages[@]}"; do
     tokenize)    run tokenize --tokenizer "$(ls "$RUNS"/tokenizer/ckpt_*.msgpack | tail -1)" --out "$TOKENS" ;;
     transformer) run train-transformer --tokens "$TOKENS" --run-dir "$RUNS/transformer" --hidden-size 256 \
                      --num-layers 6 --num-heads 8 --intermediate-size 1024 --steps "$TR_STEPS" \
-                     --batch-size 64 --lr 5e-4 --warmup 200 --ckpt-every 50 --eval-every 250 ;;
-    evaluate)    run evaluate --tokenizer "$(ls "$RUNS"/tokenizer/ckpt_*.msgpack | tail -1)" \
-                     --transformer "$(ls "$RUNS"/transformer/ckpt_*.msgpack | tail -1)" \
-                     --classifier "$ROOT/runs/judge" --guidance 2 --out "$RUNS/eval/metrics.json" ;;
+                     --batch-size 64 --lr 5e-4 --warmup 200 --precision "$PRECISION" --ckpt-every 50 \
+                     --eval-every 250 ;;
+    evaluate)    for w in 2 0; do
+                   run evaluate --tokenizer "$(ls "$RUNS"/tokenizer/ckpt_*.msgpack | tail -1)" \
+                       --transformer "$(ls "$RUNS"/transformer/ckpt_*.msgpack | tail -1)" \
+                       --classifier "$JUDGE" --guidance "$w" --out "$RUNS/eval/metrics_w$w.json"
+                 done ;;
     sample)      run sample --tokenizer "$(ls "$RUNS"/tokenizer/ckpt_*.msgpack | tail -1)" \
                      --transformer "$(ls "$RUNS"/transformer/ckpt_*.msgpack | tail -1)" \
                      --guidance 2 --out-dir "$RUNS/samples" ;;

@@ -54,10 +54,15 @@ def test_bf16_loss_close_to_fp32_and_trains():
     cp, cx = train_tokenizer.cast_compute(p, x, "bf16")
     assert cx.dtype == jnp.bfloat16 and cp["encoder"]["Conv_0"]["kernel"].dtype == jnp.bfloat16
     assert cp["quantizer"]["codebook"].dtype == jnp.float32
+    assert train_tokenizer.resolve_precision("auto", "cpu") == "fp32"
+    assert train_tokenizer.resolve_precision("auto", "gpu") == "bf16"
+    assert train_tokenizer.resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(ValueError):
         train_tokenizer.cast_compute(p, x, "fp8")
-    r = train_tokenizer.bench(F4, "bf16", batch_size=4, steps=2)
-    assert r["precision"] == "bf16" and len(r["step_s"]) == 2 and np.isfinite(r["loss_after"])
+    r = train_tokenizer.bench(F4, ("fp32", "bf16"), batch_size=4, steps=2, images=blobs())
+    assert [x["precision"] for x in r] == ["fp32", "bf16"] and r[0]["ratio_to_fp32"] == 1.0
+    assert all(len(x["step_s"]) == 2 and len(x["losses"]) == 3 and np.isfinite(x["losses"]).all() for x in r)
+    assert r[0]["losses"][0] != r[1]["losses"][0]
 
 
 def test_bf16_training_resumes_and_writes_curve(tmp_path):
@@ -128,3 +133,62 @@ def test_v2_script_rejects_unknown_stage():
     script = os.path.join(os.path.dirname(__file__), "..", "scripts", "train_v2.sh")
     r = subprocess.run(["bash", script, "no-such-stage"], capture_output=True, text=True)
     assert r.returncode == 2 and "unknown stage" in r.stderr
+
+
+def test_transformer_bf16_loss_close_to_fp32():
+    vocab = T.Vocabulary(16, 3)
+    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
+                              intermediate_size=64, max_position_embeddings=17, grid_height=4, grid_width=4,
+                              dropout_rate=0.0)
+    p = T.init_params(cfg, jax.random.PRNGKey(0))
+    from maskgit_training import train_transformer as TT
+    toks = jnp.asarray(np.random.RandomState(0).randint(0, 16, (8, 16)), jnp.int32)
+    lab = jnp.zeros((8,), jnp.int32)
+    args = (p, T.Transformer(cfg), vocab, toks, lab, jax.random.PRNGKey(1), 0.1, 0.0, True)
+    l32, _ = TT.loss_fn(*args, precision="fp32")
+    l16, _ = TT.loss_fn(*args, precision="bf16")
+    assert l16.dtype == jnp.float32 and float(l16) != float(l32)
+    np.testing.assert_allclose(float(l16), float(l32), rtol=0.03)
+
+
+HAVE_EMOJI_TEST = os.path.exists("/usr/share/unicode/emoji/emoji-test.txt")
+
+
+@pytest.mark.skipif(not HAVE_EMOJI_TEST, reason="unicode-data not installed")
+def test_subgroup_ids():
+    ids, names = classifier.subgroup_ids(["1f600", "1f603", "1f436", "1f600"])
+    assert names == sorted(names) and len(names) == 2 and ids[0] == ids[1] == ids[3] != ids[2]
+
+
+def test_evaluate_exported_model_with_judge(tmp_path):
+    """`evaluate` end to end on exported (safetensors) tiny models and a judge classifier."""
+    from maskgit_training import evaluate
+    size, n = 32, 24
+    rs = np.random.RandomState(0)
+    labels = np.arange(n) % 3
+    imgs = np.full((n, size, size, 3), 255, np.uint8)
+    for i, c in enumerate(labels):
+        imgs[i, 8:24, 8:24] = [(255, 0, 0), (0, 160, 0), (0, 0, 255)][c]
+    held = np.arange(n) >= 12
+    np.savez(tmp_path / "d.npz", images=imgs, labels=labels.astype(np.int32), heldout=held,
+             sources=(np.arange(n) // 3 % 2).astype(np.int8), class_names=np.asarray(["r", "g", "b"]))
+    vq = V.VQGANConfig(filters=8, channel_multipliers=(1, 2, 4), num_res_blocks=1, embedding_dim=8,
+                       codebook_size=16, num_groups=4, image_size=size)
+    vocab = T.Vocabulary(16, 3)
+    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
+                              intermediate_size=64, max_position_embeddings=65, grid_height=8, grid_width=8)
+    export.save_safetensors(V.init_params(vq, jax.random.PRNGKey(0)), str(tmp_path / "tok.safetensors"),
+                            export.tokenizer_metadata(vq))
+    export.save_safetensors(T.init_params(cfg, jax.random.PRNGKey(1)), str(tmp_path / "tr.safetensors"),
+                            export.transformer_metadata(cfg, vocab, ["r", "g", "b"], size))
+    import contextlib, io
+    with contextlib.redirect_stdout(io.StringIO()):
+        classifier.train(str(tmp_path / "d.npz"), str(tmp_path / "judge"), steps=3, batch_size=8, arch="judge",
+                         log=lambda *a: None)
+    res = evaluate.evaluate(str(tmp_path / "tok.safetensors"), str(tmp_path / "tr.safetensors"),
+                            str(tmp_path / "d.npz"), str(tmp_path / "judge"), str(tmp_path / "m.json"),
+                            per_class=2, num_iter=2, guidance=2.0, log=lambda *a: None)
+    assert res["classifier"]["arch"] == "judge" and res["samples"]["num"] == 6
+    assert "centre 4x4 of 8x8 tokens (16 px square)" in res["inpainting"]["mask"]
+    assert np.isfinite(res["frechet_distance_vs_heldout"]["generated"])
+    assert json.load(open(tmp_path / "m.json"))["num_heldout"] == 12
