@@ -37,6 +37,13 @@ let package = Package(
             providers: [.apt(["libwebp-dev"])]
         ),
 
+        // libjpeg-turbo through the libjpeg API. Only JPEGShim calls it.
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+
         // MARK: PNGShim: libpng calls behind setjmp (libpng's longjmp must not cross Swift frames)
         .target(
             name: "PNGShim",
@@ -45,13 +52,22 @@ let package = Package(
             ]
         ),
 
-        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
+        // MARK: JPEGShim: libjpeg calls behind setjmp (its error_exit must not cross Swift frames)
+        .target(
+            name: "JPEGShim",
+            dependencies: [
+                "CJPEG",
+            ]
+        ),
+
+        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG, WebP and JPEG codecs, typed errors
         .target(
             name: "ImageCodecs",
             dependencies: [
                 "CPNG",
                 "CWebP",
                 "PNGShim",
+                "JPEGShim",
             ]
         ),
 
@@ -142,7 +158,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, convert, batch edits)
         .executableTarget(
             name: "maskgit-cli",
             dependencies: [
@@ -151,6 +167,10 @@ let package = Package(
                 "Checkpoints",
                 "VQGAN",
                 "Transformer",
+                "Editing",
+                "Engine",
+                "JSONRPC",
+                "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
