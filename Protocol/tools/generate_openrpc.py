@@ -372,7 +372,19 @@ METHODS = [
             cd("capabilities", {"type": "object"}, "The client's capabilities (accepted, not interpreted yet).")],
            result("InitializeResult", obj({
                "protocolVersion": {"type": "string", "const": PROTOCOL_VERSION},
-               "serverInfo": obj({"name": STR, "version": STR}, ["name", "version"]),
+               "serverInfo": obj({"name": STR, "version": STR,
+                                  "compute": obj({
+                                      "backend": {"type": "string", "enum": ["oneDNN", "openBLAS"],
+                                                  "description": "The library computing the GEMMs and convolutions "
+                                                                 "(oneDNN where it starts, chosen by CPU features)."},
+                                      "isa": {"type": "string", "description": "oneDNN's name for the CPU's instruction set, "
+                                                                               "e.g. avx2, avx512_core_bf16, avx512_core_amx."},
+                                      "precision": {"type": "string", "enum": ["fp32", "bf16"],
+                                                    "description": "Arithmetic of the weight GEMMs (--precision; auto resolved)."},
+                                      "nativeBF16": {"type": "boolean", "description": "The CPU has AVX512-BF16 or AMX-BF16."},
+                                      "threads": {"type": "integer", "minimum": 1, "description": "Kernel threads (--threads)."},
+                                  }, ["backend", "isa", "precision", "nativeBF16", "threads"])},
+                                 ["name", "version", "compute"]),
                "capabilities": obj({
                    "methods": {"type": "array", "items": STR, "description": "Every method the server answers."},
                    "batches": BOOL,
@@ -609,7 +621,7 @@ def build(client: Client) -> dict:
                      "summary": "A subprocess: requests on its stdin, answers and notifications on its stdout, logs on stderr."}],
         "x-transport": {"kind": "stdio", "framing": "line-delimited JSON (one message per line, UTF-8, \\n)",
                         "command": "maskgit-rpc [--model DIR]... [--allow-root DIR]... [--strict] [--max-pixels N] [--max-line-bytes N] "
-                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--quiet]"},
+                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--precision fp32|bf16|auto] [--quiet]"},
         "x-design-choices": DESIGN_CHOICES,
         "x-known-issues": KNOWN_ISSUES,
         "x-error-data": {"$ref": "#/components/schemas/ErrorData"},
