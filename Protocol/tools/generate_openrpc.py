@@ -131,7 +131,10 @@ SCHEMAS: dict = {
     }, description="Which pixels to regenerate: an image and/or rectangles (union), then `invert`. It must select at least one pixel. "
                    "Tokens are chosen from the pixels by `maskPolicy`; the answer's `windows[].tokenMask` shows the tokens regenerated."),
         "anyOf": [{"required": ["image"]}, {"required": ["rects"]}]},
-    "Class": {"description": "A class: its label (0 ... numClasses−1) or its name from models.list (case-insensitive).",
+    "Class": {"description": "A class: its label (0 ... numClasses−1), or its name from models.list or any one of the name's "
+                             "comma-separated synonyms (\"tabby cat\" for \"tabby, tabby cat\"), ignoring case and repeated blanks; "
+                             "a name of several classes (ImageNet's \"crane\") is refused with their labels, an unknown one with the nearest "
+                             "names. The official ImageNet checkpoints are served with the 1000 ImageNet-1k names.",
               "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "minLength": 1}]},
     "DecodingParams": obj({
         "seed": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
