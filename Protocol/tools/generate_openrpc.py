@@ -544,7 +544,7 @@ def record(client: Client) -> None:
 DESIGN_CHOICES = [
     "Framing: one compact JSON message per line (\\n; \\r\\n accepted; empty lines skipped). No LSP Content-Length framing.",
     "End of stdin completes every queued request, writes their answers, then exits 0, so `echo '{...}' | maskgit-rpc` prints its "
-    "answer (§5.6 rule 4 drops queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
+    "answer (where many stdio servers drop queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
     "answered -32800, queued requests are dropped unanswered, status 0. A closed stdout ends the process quietly.",
     "Requests before initialize initialize implicitly (shell one-liners); --strict restores LSP behaviour (-32002 for everything "
     "but initialize and ping).",
