@@ -142,7 +142,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, convert, batch edits)
         .executableTarget(
             name: "maskgit-cli",
             dependencies: [
@@ -151,6 +151,10 @@ let package = Package(
                 "Checkpoints",
                 "VQGAN",
                 "Transformer",
+                "Editing",
+                "Engine",
+                "JSONRPC",
+                "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

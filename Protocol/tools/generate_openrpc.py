@@ -7,7 +7,8 @@ their examples, whose results are real answers of the server on the tiny random 
 
 The examples run in order (`x-step`) on one fresh server started as
 `maskgit-rpc --model Tests/EngineTests/Fixtures/tiny --allow-root DIR` where DIR holds copies of
-Examples/images/*.png; relative paths in the examples are relative to DIR. Timings are rounded
+Examples/images/*.png, in DIR as its working directory (relative paths in the examples are
+relative to it). Timings are rounded
 to 0 so that regenerating gives the same file. The document is bundled with the server
 (Sources/RPCServer/Resources/openrpc.json; Protocol/openrpc.json links to it) and served by
 `rpc.discover`: rebuild the server after regenerating.
@@ -91,7 +92,8 @@ SCHEMAS: dict = {
         "description": "An input image, PNG or WebP (the format is sniffed from the bytes; 8- and 16-bit, grey, RGB, RGBA, "
                        "palette; 16-bit is reduced to 8). A string is base64, optionally as a data URL "
                        "(\"data:image/png;base64,...\"); {\"data\"} is the same; {\"path\"} names a file the server reads, "
-                       "absolute or relative to the first allowed root, inside an --allow-root directory (-32009 otherwise).",
+                       "absolute or relative to the server's working directory, inside an --allow-root directory (-32009 otherwise; "
+                       "no symbolic link below a root is followed; at most maxFileBytes, -32007).",
         "oneOf": [
             {"type": "string", "minLength": 1, "description": "Base64 (or a base64 data URL) of the file's bytes."},
             obj({"data": {"type": "string", "minLength": 1}, "mediaType": {"type": "string", "description": "Ignored: the format is sniffed."}},
@@ -107,8 +109,9 @@ SCHEMAS: dict = {
         "quality": {"type": "number", "minimum": 0, "maximum": 100,
                     "description": "WebP only: lossy quality; absent = lossless WebP. PNG is always lossless."},
         "path": {"type": "string", "minLength": 1,
-                 "description": "Where the server writes the image (absolute, or relative to the first allowed root; inside an "
-                                "allowed root). Giving a path implies transport \"path\". The directory must exist (-32014)."},
+                 "description": "Where the server writes the image (absolute, or relative to the server's working directory; inside "
+                                "an allowed root, no symbolic link below it followed). Giving a path implies transport \"path\". "
+                                "The directory must exist (-32014)."},
     }, description="How the result image comes back. Absent: base64 PNG."),
     "ImageResult": obj({
         "mediaType": {"type": "string", "enum": ["image/png", "image/webp"]},
@@ -205,13 +208,22 @@ SCHEMAS: dict = {
     "Limits": obj({
         "maxLineBytes": {"type": "integer", "description": "Longest accepted message line (--max-line-bytes); longer → -32007 with id null."},
         "maxPixels": {"type": "integer", "description": "Largest image, input or outpainted (--max-pixels)."},
-        "maxQueuedRequests": {"type": "integer", "description": "Requests that may wait behind the running one (--max-queue); more → -32006."},
+        "maxQueuedRequests": {"type": "integer", "description": "Requests that may wait behind the running one (--max-queue); a batch counts as "
+                                                               "its size and is admitted whole or answered -32006 for each request."},
+        "maxBatchRequests": {"type": "integer", "description": "Requests in one batch (--max-batch); more → one -32007 with id null."},
+        "maxJSONValues": {"type": "integer", "description": "JSON values in one line, nested ones included; more → one -32007 with id null."},
+        "maxJSONDepth": {"type": "integer", "description": "Nesting of arrays and objects in one line; deeper → one -32007 with id null."},
+        "maxFileBytes": {"type": "integer", "description": "Largest image file read from a path (--max-file-bytes), checked before reading; more → -32007."},
+        "maxMaskRects": {"type": "integer", "description": "Rectangles in one mask (--max-rects); more → -32007."},
+        "maxOutpaintWindows": {"type": "integer", "description": "Context windows one outpaint may plan (--max-windows); more → -32007."},
+        "maxSteps": {"type": "integer", "description": "Decoding steps per window (steps ≤ this)."},
         "maxSessions": {"type": "integer", "description": "Open sessions before the least recently used is evicted (--max-sessions)."},
         "sessionMemoryBudgetBytes": {"type": "integer", "description": "Memory of all sessions before LRU eviction (--session-memory MiB)."},
         "maxUndo": {"type": "integer", "description": "Undo depth per session (--max-undo); older revisions are dropped."},
         "allowedRoots": {"type": "array", "items": STR,
                          "description": "Directories image paths may name (--allow-root; default: the working directory and the system temporary directory)."},
-    }, ["maxLineBytes", "maxPixels", "maxQueuedRequests", "maxSessions", "sessionMemoryBudgetBytes", "maxUndo", "allowedRoots"]),
+    }, ["maxLineBytes", "maxPixels", "maxQueuedRequests", "maxBatchRequests", "maxJSONValues", "maxJSONDepth", "maxFileBytes",
+        "maxMaskRects", "maxOutpaintWindows", "maxSteps", "maxSessions", "sessionMemoryBudgetBytes", "maxUndo", "allowedRoots"]),
     "ProgressToken": {"description": "Chosen by the client, unique among its requests in flight.", "oneOf": [STR, INT]},
     "RequestId": {"description": "A JSON-RPC request id.", "oneOf": [STR, NUM]},
     "ErrorData": obj({
@@ -446,7 +458,7 @@ METHODS = [
     method("exit", "Ends the process: status 0 after shutdown, 1 without.", [], None, [], notification=True,
            answered="never as a notification; null when sent with an id",
            tags=["lifecycle"], description="Requests queued before it finish first (a pipe that sends everything at once gets every "
-                                           "answer); SIGTERM instead cancels the running request and answers every queued one -32800 "
+                                           "answer); SIGTERM or SIGINT instead cancels the running request and answers every queued one -32800 "
                                            "(stage \"queued\") before the process ends."),
     method("$/cancelRequest", "Cancels a request by id (LSP).",
            [cd("id", S("RequestId"), "The id of the request to cancel.", required=True)], None, [], notification=True,
@@ -620,7 +632,8 @@ def main() -> int:
     for png in IMAGES.glob("*.png"):
         shutil.copy(png, root / png.name)
     try:
-        with Client(args.binary, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False) as client:
+        with Client(args.binary, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False,
+                    cwd=root) as client:
             document = build(client)
     finally:
         shutil.rmtree(root, ignore_errors=True)
