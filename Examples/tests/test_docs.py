@@ -16,7 +16,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("MASKGIT_RPC_BIN") or REPO / ".build" / "release" / "maskgit-rpc")
-DOCS = ["README.md", "Protocol/README.md", "Clients/python/README.md", "Examples/README.md"]
+DOCS = ["README.md", "Protocol/README.md", "Protocol/schema/README.md", "Clients/python/README.md", "Examples/README.md"]
 
 #: First line of each block that is not run here, and why.
 NOT_RUN = {
