@@ -29,6 +29,12 @@ NOT_RUN = {
         "installs GIMP and the plug-in into the user's profile (Clients/gimp/tests install it into a fresh one)",
     "swift build -c release --product maskgit-rpc\n.venv/bin/python Protocol/tools/generate_openrpc.py":
         "the maintainer's regeneration (Protocol/tests runs generate_openrpc.py --check)",
+    "mkdir -p ~/maskgit/imagenet256 && cd ~/maskgit/imagenet256":
+        "downloads the official checkpoints (900 MB) from the internet",
+    ".build/release/maskgit-rpc --model ~/maskgit/imagenet256":
+        "needs the official checkpoints (Clients/python/tests/test_imagenet_names.py serves an official-shaped fixture)",
+    "swift build -c release --product maskgit-cli\nmkdir -p ~/maskgit/imagenet256-st":
+        "needs the official checkpoints (EngineTests/ImageNetClassNamesTests converts an official-shaped fixture)",
     "swift build -c release --product maskgit-rpc\npython3 -m venv /tmp/maskgit-venv":
         "a pip install (Clients/python/tests/test_packaging.py installs the wheel and sdist into fresh venvs)",
 }
