@@ -1,5 +1,5 @@
 // libFuzzer target for the image codecs (built by scripts/fuzz into one module with
-// Sources/ImageCodecs and the system codec libraries).
+// Sources/ImageCodecs and the system codec libraries; PNGShim and JPEGShim built with ASan).
 //
 // Oracles: no crash, no hang, no memory error (AddressSanitizer on the Swift side and the
 // PNGShim), the pixel limit holds before allocation, and whatever decodes round-trips through

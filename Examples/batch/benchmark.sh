@@ -2,8 +2,9 @@
 # Throughput of `maskgit-cli batch` on the default model (Docs/Benchmarks.md): a COUNT-item
 # manifest (make_manifest.py: inpaint, classEdit, generate, outpaint on 64x64 images, 12 steps)
 # with 1 worker and with 2 workers (GNU parallel, one shard each, 1 thread each), the outputs
-# compared byte for byte, and the cost of one model load (5 one-item runs).
-#   Examples/batch/benchmark.sh [COUNT] [WORKDIR]
+# compared byte for byte, and the cost of one model load (5 one-item runs). STEPS=4 decodes in
+# 4 steps instead of the protocol's 12 (classEdit: 6, it starts at step 2).
+#   [STEPS=N] Examples/batch/benchmark.sh [COUNT] [WORKDIR]
 set -euo pipefail
 count=${1:-1000}
 work=${2:-$(mktemp -d)}
@@ -12,7 +13,7 @@ repo=$(cd "$here/../.." && pwd)
 cli=${MASKGIT_CLI:-$repo/.build/release/maskgit-cli}
 export MASKGIT_CLI=$cli
 mkdir -p "$work"
-python3 "$here/make_manifest.py" --count "$count" --out "$work/manifest.jsonl"
+python3 "$here/make_manifest.py" --count "$count" --out "$work/manifest.jsonl" ${STEPS:+--steps "$STEPS"}
 python3 "$here/make_manifest.py" --count 3 --out - | sed -n 3p > "$work/one.jsonl"   # one generate item
 now() { date +%s.%N; }
 calc() { python3 -c "print(round($1, 3))"; }

@@ -105,16 +105,21 @@ SCHEMAS: dict = {
         "transport": {"type": "string", "enum": ["base64", "path", "none"], "default": "base64",
                       "description": "base64: the image inline in the answer; path: written to `path` (atomically: a temporary "
                                      "file in the same directory, then rename); none: no pixels (metadata only)."},
-        "format": {"type": "string", "enum": ["png", "webp"], "default": "png"},
+        "format": {"type": "string", "enum": ["png", "webp", "jpeg", "jpg"],
+                   "description": "Absent: the format `path`'s extension names (.png, .webp, .jpg/.jpeg/.jpe/.jfif), else png. "
+                                  "A format that contradicts the extension, or a path with no such extension and no format, "
+                                  "is -32602 (field output.format / output.path): the server never picks a format silently. "
+                                  "jpeg cannot hold transparency: an image with any alpha below 255 is -32602."},
         "quality": {"type": "number", "minimum": 0, "maximum": 100,
-                    "description": "WebP only: lossy quality; absent = lossless WebP. PNG is always lossless."},
+                    "description": "WebP: lossy quality (absent = lossless WebP). JPEG: quality 1...100 (absent = 90). "
+                                   "PNG is always lossless."},
         "path": {"type": "string", "minLength": 1,
                  "description": "Where the server writes the image (absolute, or relative to the server's working directory; inside "
                                 "an allowed root, no symbolic link below it followed). Giving a path implies transport \"path\". "
                                 "The directory must exist (-32014)."},
     }, description="How the result image comes back. Absent: base64 PNG."),
     "ImageResult": obj({
-        "mediaType": {"type": "string", "enum": ["image/png", "image/webp"]},
+        "mediaType": {"type": "string", "enum": ["image/png", "image/webp", "image/jpeg"]},
         "width": NONNEG, "height": NONNEG,
         "channels": {"type": "integer", "enum": [3, 4]},
         "bytes": {"type": "integer", "minimum": 0, "description": "Size of the encoded file."},
@@ -180,13 +185,17 @@ SCHEMAS: dict = {
         "seed": {"type": "integer", "minimum": 0,
                  "description": "The seed used; a random seed (none given) is drawn below 2^53, so it can be sent back as it is."},
         "width": NONNEG, "height": NONNEG,
-        "featherRadius": {"type": "number", "minimum": 0, "description": "The Gaussian radius (pixels) used to blend the edit into kept pixels."},
+        "featherRadius": {"type": "number", "minimum": 0, "description": "The Gaussian radius σ (image pixels) used to blend the edit into kept pixels."},
+        "band": {"type": "integer", "minimum": 0,
+                 "description": "⌈3 · featherRadius⌉, the reach of the truncated Gaussian: every pixel whose Chebyshev distance "
+                                "(max(|dx|, |dy|)) to the composite region (the pixel mask for composite \"mask\", the regenerated "
+                                "token cells for \"tokens\") is greater keeps its input bytes exactly. 0 for outpaint and generate."},
         "windows": {"type": "array", "items": S("Window")},
         "session": {**S("SessionSummary"), "description": "On a session (or generate with openSession): the new revision."},
         "evictedSessions": EVICTED,
         "image": S("ImageResult"),
         "timings": obj({"totalMs": {"type": "number", "minimum": 0}}, ["totalMs"]),
-    }, ["model", "seed", "width", "height", "featherRadius", "windows", "timings"], "The answer of generate, inpaint, outpaint and classEdit."),
+    }, ["model", "seed", "width", "height", "featherRadius", "band", "windows", "timings"], "The answer of generate, inpaint, outpaint and classEdit."),
     "Model": obj({
         "name": STR,
         "default": {"type": "boolean", "description": "The model used when a request names none."},
@@ -366,7 +375,19 @@ METHODS = [
             cd("capabilities", {"type": "object"}, "The client's capabilities (accepted, not interpreted yet).")],
            result("InitializeResult", obj({
                "protocolVersion": {"type": "string", "const": PROTOCOL_VERSION},
-               "serverInfo": obj({"name": STR, "version": STR}, ["name", "version"]),
+               "serverInfo": obj({"name": STR, "version": STR,
+                                  "compute": obj({
+                                      "backend": {"type": "string", "enum": ["oneDNN", "openBLAS"],
+                                                  "description": "The library computing the GEMMs and convolutions "
+                                                                 "(oneDNN where it starts, chosen by CPU features)."},
+                                      "isa": {"type": "string", "description": "oneDNN's name for the CPU's instruction set, "
+                                                                               "e.g. avx2, avx512_core_bf16, avx512_core_amx."},
+                                      "precision": {"type": "string", "enum": ["fp32", "bf16"],
+                                                    "description": "Arithmetic of the weight GEMMs (--precision; auto resolved)."},
+                                      "nativeBF16": {"type": "boolean", "description": "The CPU has AVX512-BF16 or AMX-BF16."},
+                                      "threads": {"type": "integer", "minimum": 1, "description": "Kernel threads (--threads)."},
+                                  }, ["backend", "isa", "precision", "nativeBF16", "threads"])},
+                                 ["name", "version", "compute"]),
                "capabilities": obj({
                    "methods": {"type": "array", "items": STR, "description": "Every method the server answers."},
                    "batches": BOOL,
@@ -603,7 +624,7 @@ def build(client: Client) -> dict:
                      "summary": "A subprocess: requests on its stdin, answers and notifications on its stdout, logs on stderr."}],
         "x-transport": {"kind": "stdio", "framing": "line-delimited JSON (one message per line, UTF-8, \\n)",
                         "command": "maskgit-rpc [--model DIR]... [--allow-root DIR]... [--strict] [--max-pixels N] [--max-line-bytes N] "
-                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--quiet]"},
+                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--precision fp32|bf16|auto] [--quiet]"},
         "x-design-choices": DESIGN_CHOICES,
         "x-known-issues": KNOWN_ISSUES,
         "x-error-data": {"$ref": "#/components/schemas/ErrorData"},

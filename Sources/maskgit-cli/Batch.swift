@@ -26,8 +26,9 @@ struct Batch: ParsableCommand {
         rectangles, or the protocol's mask object; "class" a name or label. Relative paths \
         resolve against the manifest's folder (--root to change). For example:
 
-          {"id": "cat1", "op": "inpaint", "image": "cat.png", "mask": [[16, 16, 32, 32]], "class": "animals", "seed": 7, "steps": 8}
-          {"op": "generate", "class": 3}
+          {"id": "cat1", "op": "inpaint", "image": "cat.png", "mask": [[16, 16, 32, 32]], "seed": 7}
+          {"id": "fish", "op": "classEdit", "image": "cat.png", "rect": {"x": 8, "y": 8, "width": 32, "height": 32}, "class": "Animals & Nature"}
+          {"op": "generate", "class": 3, "steps": 8, "guidance": 3}
 
         Each item gets one line in OUTPUT/results.jsonl (results-I-of-N.jsonl for a shard): id, \
         status "ok" with file, seed, size and timings, or status "error" with the protocol's error \
@@ -46,7 +47,7 @@ struct Batch: ParsableCommand {
 
         Progress: a bar with rate and ETA when stderr is a terminal, one line per item otherwise. \
         stdout gets one JSON summary line. Exit status: 0 when every item of the shard has a \
-        result (3 with --strict if any failed), 2 for unusable arguments or model.
+        result (3 with --strict if any failed), 64 for unusable arguments or inputs, 2 when the model cannot be loaded.
         """
     )
 
@@ -232,7 +233,8 @@ struct Batch: ParsableCommand {
             var error: RPCError? = item.problem
             if error == nil, let op = item.op, let method = methods[op] {
                 var params = item.params
-                let format = URL(fileURLWithPath: item.outputName).pathExtension.lowercased() == "webp" ? "webp" : "png"
+                // The output name's extension names the format (.png, .webp, .jpg); none → PNG.
+                let format = ImageFormat.fromExtension(of: item.outputName)?.rawValue ?? "png"
                 params["output"] = .object(["path": .string(outputURL.appendingPathComponent(item.outputName).path),
                                             "format": .string(format)])
                 do {

@@ -47,7 +47,7 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "A transformer file (Flax msgpack or safetensors); use with --tokenizer.")
     var transformer: String?
 
-    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable). Default: the working directory and the system temporary directory.")
+    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable; no symbolic link below it is followed). Default: the working directory and the system temporary directory.")
     var allowedRoots: [String] = []
 
     @Option(help: "Largest accepted image, in pixels.")
@@ -83,6 +83,9 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "BLAS and kernel threads (default: $MASKGIT_BLAS_THREADS or the number of cores).")
     var threads: Int?
 
+    @Option(help: "Arithmetic of the weight GEMMs: fp32, bf16 (bf16 weights and GEMM inputs, fp32 accumulation), or auto (bf16 only where the CPU has native bf16: AVX512-BF16 or AMX).")
+    var precision: String = "fp32"
+
     @Flag(help: "Refuse requests before initialize (-32002), as LSP does.")
     var strict = false
 
@@ -97,12 +100,16 @@ struct MaskGITRPC: ParsableCommand {
               maxBatch > 0, maxFileBytes > 0, maxRects > 0, maxWindows > 0 else {
             throw ValidationError("limits must be positive")
         }
+        guard ["fp32", "bf16", "auto"].contains(precision) else {
+            throw ValidationError("--precision must be fp32, bf16 or auto")
+        }
     }
 
     func run() throws {
         let protocolFD = StdioTransport.takeOverStdout()
         Log.verbose = !quiet
         BLAS.configure(threads: threads)
+        ComputeInfo.configure(precision: precision)  // before loading: weights are prepared at load
 
         let started = Date()
         let models: [MaskGITModel]
@@ -116,7 +123,7 @@ struct MaskGITRPC: ParsableCommand {
         for model in models {
             Log.info("model \(model.name): \(model.nativeSize)px, \(model.classNames.count) classes, files \(model.files.tokenizer.path), \(model.files.transformer.path)")
         }
-        Log.info(String(format: "loaded in %.2f s; BLAS threads %d; serving JSON-RPC on stdio", Date().timeIntervalSince(started), BLAS.threads))
+        Log.info(String(format: "loaded in %.2f s; ", Date().timeIntervalSince(started)) + "kernels \(Kernels.summary); serving JSON-RPC on stdio")
 
         var options = ServerOptions()
         options.maxLineBytes = maxLineBytes

@@ -94,7 +94,7 @@ class Result(Dict[str, Any]):
 
     @property
     def image_bytes(self) -> Optional[bytes]:
-        """The encoded result image (PNG or WebP bytes), or None (`output.transport` "none")."""
+        """The encoded result image (PNG, WebP or JPEG bytes), or None (`output.transport` "none")."""
         if self._bytes is Result._NOT_READ:
             self._bytes = image_bytes(self.get("image"))
         return cast(Optional[bytes], self._bytes)
@@ -625,12 +625,26 @@ class Session:
     def redo(self, with_image: bool = False) -> Result:
         return self._move("session.redo", with_image)
 
-    def export(self, path: Optional[PathLike] = None, *, format: str = "png",
-               server_path: Optional[PathLike] = None) -> Optional["PILImage.Image"]:
+    def export(self, path: Optional[PathLike] = None, *, format: Optional[str] = None,
+               server_path: Optional[PathLike] = None, quality: Optional[float] = None) -> Optional["PILImage.Image"]:
         """`session.export`: the current image as a PIL image. With `path` the encoded file is
         also written here (atomically); with `server_path` the server writes it (the path must
-        be under its `--allow-root`) and the image is read back from there."""
-        output: Dict[str, Any] = {"format": format}
+        be under its `--allow-root`) and the image is read back from there.
+
+        `format` ("png", "webp" or "jpeg"; `quality` for lossy WebP and JPEG) defaults to the
+        one `path`'s or `server_path`'s extension names (.png, .webp, .jpg/.jpeg), else PNG; a
+        `format` that contradicts an extension raises ValueError (the server refuses the same
+        contradiction for `server_path`)."""
+        if path is not None:
+            named = format_of_path(path)
+            if format is not None and named is not None and _canonical(format) != named:
+                raise ValueError(f"{os.fspath(path)} names {named}, but format is {format}")
+            format = format or named
+        output: Dict[str, Any] = {}
+        if format is not None:
+            output["format"] = format
+        if quality is not None:
+            output["quality"] = quality
         if server_path is not None:
             output["path"] = os.fspath(server_path)
         result = Result(self.client.request("session.export", {"session": self.id, "output": output}))
@@ -653,6 +667,18 @@ class Session:
         """`session.close`."""
         self.client.request("session.close", {"session": self.id})
         self.closed = True
+
+
+_EXTENSIONS = {".png": "png", ".webp": "webp", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg"}
+
+
+def format_of_path(path: PathLike) -> Optional[str]:
+    """The output format a file name's extension names ("png", "webp", "jpeg"), or None."""
+    return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
+
+
+def _canonical(format: str) -> str:
+    return "jpeg" if format.lower() in ("jpg", "jpeg") else format.lower()
 
 
 def _edit_params(options: Mapping[str, Any], class_: Any) -> Dict[str, Any]:

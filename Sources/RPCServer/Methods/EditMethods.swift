@@ -147,6 +147,7 @@ public struct EditMethod: RPCMethod {
             "width": .int(result.image.width),
             "height": .int(result.image.height),
             "featherRadius": .double(Double(result.featherRadius)),
+            "band": .int(result.band),
             "windows": .array(result.windows.map(describe)),
         ]
         if let s = snapshot {

@@ -99,18 +99,53 @@ public struct ImageOutput: Sendable {
     public init() {}
 
     /// Parses `output: {transport, format, quality, path}`.
+    ///
+    /// The format is `format` when given, else the one the path's extension names (.png,
+    /// .webp, .jpg/.jpeg), else PNG. A `format` that contradicts the extension, or a path whose
+    /// extension names no format when `format` is absent, is an error: the server never picks
+    /// a format the request did not ask for.
     public init(_ params: Params?, policy: ImagePolicy) throws(RPCError) {
         guard let params else { return }
         try params.rejectUnknown(["transport", "format", "quality", "path"])
         let quality = try params.double("quality", in: 0...100)
-        switch try params.string("format") ?? "png" {
-        case "png": encoding = .png
-        case "webp": encoding = .webp(quality.map { .lossy(Float($0)) } ?? .lossless)
-        case let other: throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\" or \"webp\"", got: other)
+        let requested: ImageFormat?
+        switch try params.string("format") {
+        case nil: requested = nil
+        case "png": requested = .png
+        case "webp": requested = .webp
+        case "jpeg", "jpg": requested = .jpeg
+        case let other?:
+            throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\", \"webp\" or \"jpeg\"", got: other)
         }
+        var format = requested ?? .png
         if let path = try params.string("path") {
             transport = .path
             self.path = try policy.confined(path, field: params.field("path"))
+            let named = ImageFormat.fromExtension(of: path)
+            switch (requested, named) {
+            case (let r?, let n?) where r != n:
+                throw ServerError.invalidParams(
+                    field: params.field("format"), expected: "the format the path's extension names (\(n.rawValue))",
+                    got: r.rawValue, detail: "output.path \(path) ends in a \(n) extension but output.format is \(r.rawValue)")
+            case (nil, nil):
+                throw ServerError.invalidParams(
+                    field: params.field("path"), expected: "a path ending in .png, .webp, .jpg or .jpeg, or an output.format",
+                    got: path)
+            case (_, let n?): format = n
+            case (let r?, nil): format = r
+            }
+        }
+        switch format {
+        case .png:
+            encoding = .png
+        case .webp:
+            encoding = .webp(quality.map { .lossy(Float($0)) } ?? .lossless)
+        case .jpeg:
+            let q = quality.map { Int($0.rounded()) } ?? JPEGEncoder.defaultQuality
+            guard q >= 1 else {
+                throw ServerError.invalidParams(field: params.field("quality"), expected: "a JPEG quality in 1...100", got: String(q))
+            }
+            encoding = .jpeg(quality: q)
         }
         if let t = try params.string("transport") {
             guard let parsed = Transport(rawValue: t) else {
@@ -127,6 +162,12 @@ public struct ImageOutput: Sendable {
     public func deliver(_ image: RGBImage) throws(RPCError) -> JSONValue {
         let bytes: [UInt8]
         do { bytes = try ImageEncoder.encode(image, as: encoding) } catch {
+            if case .invalidImage(let format, let reason) = error {
+                // A request the format cannot carry (JPEG and a transparent image): the
+                // client's to fix, so invalid params rather than an internal error.
+                throw ServerError.invalidParams(field: "output.format", expected: "a format that can hold this image",
+                                                got: format.rawValue, detail: reason)
+            }
             throw RPCError(code: StandardErrorCode.internalError, message: "Encoding the result failed: \(error)")
         }
         var object: JSONObject = [
