@@ -74,6 +74,7 @@ public struct BidirectionalTransformer: Sendable {
                 throw ModelLoadError.badMetadata(key: "class_names", reason: "\(names?.count ?? 0) names for \(vocabulary.numClasses) classes")
             }
         }
+        if names == nil, store.metadata["vocabulary"] == nil { names = ImageNetClasses.officialNames(for: vocabulary) }
         try self.init(store: store, config: inferred, vocabulary: vocabulary, classNames: names)
         try store.finish()
     }
