@@ -60,6 +60,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]
         ),
 
+        // MARK: VectorKernels: element-wise kernels compiled per ISA (target_clones), picked at load (C)
+        .target(
+            name: "VectorKernels",
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]
+        ),
+
         // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
         .target(
             name: "ImageCodecs",
@@ -76,6 +82,7 @@ let package = Package(
             dependencies: [
                 "CBLAS",
                 "DNNLKernels",
+                "VectorKernels",
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
