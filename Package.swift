@@ -42,11 +42,26 @@ let package = Package(
             providers: [.apt(["libwebp-dev"])]
         ),
 
+        // libjpeg-turbo through the libjpeg API. Only JPEGShim calls it.
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+
         // MARK: PNGShim: libpng calls behind setjmp (libpng's longjmp must not cross Swift frames)
         .target(
             name: "PNGShim",
             dependencies: [
                 "CPNG",
+            ]
+        ),
+
+        // MARK: JPEGShim: libjpeg calls behind setjmp (its error_exit must not cross Swift frames)
+        .target(
+            name: "JPEGShim",
+            dependencies: [
+                "CJPEG",
             ]
         ),
 
@@ -66,13 +81,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]
         ),
 
-        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
+        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG, WebP and JPEG codecs, typed errors
         .target(
             name: "ImageCodecs",
             dependencies: [
                 "CPNG",
                 "CWebP",
                 "PNGShim",
+                "JPEGShim",
             ]
         ),
 
@@ -165,7 +181,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, convert, batch edits)
         .executableTarget(
             name: "maskgit-cli",
             dependencies: [
@@ -174,6 +190,10 @@ let package = Package(
                 "Checkpoints",
                 "VQGAN",
                 "Transformer",
+                "Editing",
+                "Engine",
+                "JSONRPC",
+                "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,7 +15,13 @@
   (status "after-two-inpaints")
   (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src -1 4 "halton" "electric ray" "coverage" 2.0)))
     (fact "random" "seed" (cadr r))
-    (layer-facts "random" img (car r)))
+    (layer-facts "random" img (car r))
+    (save-drawable img (car r) "random.png")
+    ; What the user sees now: the composite of all layers (the newest result must show).
+    (let* ((copy (car (gimp-image-duplicate img)))
+           (flat (car (gimp-image-flatten copy))))
+      (save-drawable copy flat "composite-after-random.png")
+      (gimp-image-delete copy)))
   (save-drawable img src "rgb-source-after.png")
   (let ((r (plug-in-maskgit-class-edit RUN-NONINTERACTIVE img src 99 0 "" "Cock" "" -1)))
     (layer-facts "classedit" img (car r))
@@ -76,6 +82,17 @@
   (gimp-image-convert-indexed img CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 16 FALSE FALSE "")
   (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 4 4 12 12)
   (expect-error "indexed" (lambda () (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 8 0 "" "0" "" -1))))
+
+; A JPEG photo: opened by GIMP's JPEG loader, inpainted, the result exported as JPEG again.
+(let* ((img (load-image "photo.jpg"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 12 8 20 16)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 21 0 "" "3" "" -1)))
+    (layer-facts "photo" img (car r))
+    (save-drawable img src "photo-source.png")
+    (save-drawable img (car r) "photo.png")
+    (file-jpeg-save RUN-NONINTERACTIVE img (car r) (out "photo.jpg") (out "photo.jpg")
+                    0.9 0 1 0 "" 0 1 0 2)))
 
 (status "end")
 (close-output-port facts)
