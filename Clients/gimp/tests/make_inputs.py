@@ -29,12 +29,14 @@ def main(out_dir, work_dir):
     Image.fromarray(picture(150, 200, 2)).save(os.path.join(inp, "large.png"))
     Image.fromarray(picture(32, 32, 3)[..., 1]).convert("L").save(os.path.join(inp, "gray.png"))
     Image.fromarray(picture(96, 128, 4)).save(os.path.join(inp, "example.png"))
-    Image.fromarray(picture(256, 256, 6)).save(os.path.join(inp, "cancel.png"))
+    # The long outpaints of restart.scm: a 16 px source grown to 256 px is 961 windows of the
+    # tiny model, long enough to cancel and under the server's 1024-window limit.
+    Image.fromarray(picture(16, 16, 6)).save(os.path.join(inp, "cancel.png"))
     # A photo as cameras write it: baseline JPEG, 4:2:0; GIMP decodes it, the plug-in edits it.
     Image.fromarray(picture(48, 64, 7)).save(os.path.join(inp, "photo.jpg"), quality=90)
     # The cancel test sends a long outpaint straight to the extension's temporary procedures.
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
-    Image.fromarray(picture(256, 256, 5)).save(os.path.join(work_dir, "cancel-source.png"))
+    Image.fromarray(picture(16, 16, 5)).save(os.path.join(work_dir, "cancel-source.png"))
 
 
 if __name__ == "__main__":

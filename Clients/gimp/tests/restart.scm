@@ -10,7 +10,7 @@
   (status "after-restart"))
 
 (define (poll job) (maskgit-backend-poll job))
-(let* ((params (string-append "{\"right\":256,\"bottom\":256,\"class\":1,\"seed\":1,\"steps\":64,"
+(let* ((params (string-append "{\"right\":240,\"bottom\":240,\"class\":1,\"seed\":1,\"steps\":64,"
                               "\"output\":{\"transport\":\"none\"}}"))
        (job (car (maskgit-backend-submit "outpaint" params "cancel" "c1" (string-append work-dir "/cancel-source.png"))))
        (started #f))
@@ -32,7 +32,7 @@
 (let* ((img (load-image "cancel.png"))
        (src (car (gimp-image-get-active-layer img))))
   (expect-error "killed-caller"
-                (lambda () (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 1 64 "" "1" 0 0 256 256))))
+                (lambda () (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 1 64 "" "1" 0 0 240 240))))
 (let loop ((n 0))
   (let ((s (maskgit-backend-status)))
     (if (and (> (list-ref s 6) 0) (< n 400000))
