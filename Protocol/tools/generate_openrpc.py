@@ -139,7 +139,10 @@ SCHEMAS: dict = {
     }, description="Which pixels to regenerate: an image and/or rectangles (union), then `invert`. It must select at least one pixel. "
                    "Tokens are chosen from the pixels by `maskPolicy`; the answer's `windows[].tokenMask` shows the tokens regenerated."),
         "anyOf": [{"required": ["image"]}, {"required": ["rects"]}]},
-    "Class": {"description": "A class: its label (0 ... numClasses−1) or its name from models.list (case-insensitive).",
+    "Class": {"description": "A class: its label (0 ... numClasses−1), or its name from models.list or any one of the name's "
+                             "comma-separated synonyms (\"tabby cat\" for \"tabby, tabby cat\"), ignoring case and repeated blanks; "
+                             "a name of several classes (ImageNet's \"crane\") is refused with their labels, an unknown one with the nearest "
+                             "names. The official ImageNet checkpoints are served with the 1000 ImageNet-1k names.",
               "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "minLength": 1}]},
     "DecodingParams": obj({
         "seed": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
@@ -440,12 +443,12 @@ METHODS = [
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
             P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
-    method("session.open", "Opens a session on an image: decodes and tokenizes it once, for iterative edits with undo.",
+    method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"), P("meta")],
            result("SessionState", S("SessionState")),
            errs("InvalidParams", "ImageDecodeFailed", "ModelNotFound", "LimitExceeded", "PathNotAllowed", "IOFailed", "QueueFull",
                 "RequestCancelled", "NotInitialized", "ShuttingDown", "InternalError"), tags=["sessions"],
-           description="Progress (with _meta.progressToken) counts tokenized tiles. Opening past maxSessions or the memory budget "
+           description="No progress notifications (nothing is encoded: tokens.known is 0). Opening past maxSessions or the memory budget "
                        "evicts the least recently used sessions (answer.evictedSessions)."),
     method("session.info", "A session's state, answered at once even while an edit runs.", [P("session")],
            result("SessionSummary", S("SessionSummary")), errs("SessionNotFound", *COMMON), answered="on arrival", tags=["sessions"],
@@ -574,7 +577,7 @@ def record(client: Client) -> None:
 DESIGN_CHOICES = [
     "Framing: one compact JSON message per line (\\n; \\r\\n accepted; empty lines skipped). No LSP Content-Length framing.",
     "End of stdin completes every queued request, writes their answers, then exits 0, so `echo '{...}' | maskgit-rpc` prints its "
-    "answer (§5.6 rule 4 drops queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
+    "answer (where many stdio servers drop queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
     "answered -32800, queued requests are dropped unanswered, status 0. A closed stdout ends the process quietly.",
     "Requests before initialize initialize implicitly (shell one-liners); --strict restores LSP behaviour (-32002 for everything "
     "but initialize and ping).",

@@ -31,10 +31,11 @@ struct MaskGITRPC: ParsableCommand {
         64 decoding steps, --max-sessions and --session-memory for sessions (the edited one \
         included: its oldest undo steps go first).
 
-        Example:
+        Example (the loaded models and their classes):
 
-          echo '{"jsonrpc":"2.0","id":1,"method":"models.list","params":{"classes":false}}' | maskgit-rpc
-        """
+          echo '{"jsonrpc":"2.0","id":1,"method":"models.list"}' | maskgit-rpc
+        """,
+        version: "maskgit-rpc \(serverVersion) (protocol \(protocolVersion))"
     )
 
     @Option(name: .customLong("model"), help: "A model directory (tokenizer + transformer files; repeatable: the first is the default).")
@@ -115,7 +116,8 @@ struct MaskGITRPC: ParsableCommand {
         do {
             models = try loadModels()
         } catch {
-            Log.warning("cannot load a model: \(error)")
+            // Fatal: the server cannot serve without its model(s).
+            FileHandle.standardError.write(Data("maskgit-rpc: error: cannot load a model: \(error)\n".utf8))
             throw ExitCode(2)
         }
         for model in models {
