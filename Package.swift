@@ -75,6 +75,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]
         ),
 
+        // MARK: VectorKernels: element-wise kernels compiled per ISA (target_clones), picked at load (C)
+        .target(
+            name: "VectorKernels",
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]
+        ),
+
         // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG, WebP and JPEG codecs, typed errors
         .target(
             name: "ImageCodecs",
@@ -92,6 +98,7 @@ let package = Package(
             dependencies: [
                 "CBLAS",
                 "DNNLKernels",
+                "VectorKernels",
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),

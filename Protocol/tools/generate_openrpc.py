@@ -443,12 +443,12 @@ METHODS = [
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
             P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
-    method("session.open", "Opens a session on an image: decodes and tokenizes it once, for iterative edits with undo.",
+    method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"), P("meta")],
            result("SessionState", S("SessionState")),
            errs("InvalidParams", "ImageDecodeFailed", "ModelNotFound", "LimitExceeded", "PathNotAllowed", "IOFailed", "QueueFull",
                 "RequestCancelled", "NotInitialized", "ShuttingDown", "InternalError"), tags=["sessions"],
-           description="Progress (with _meta.progressToken) counts tokenized tiles. Opening past maxSessions or the memory budget "
+           description="No progress notifications (nothing is encoded: tokens.known is 0). Opening past maxSessions or the memory budget "
                        "evicts the least recently used sessions (answer.evictedSessions)."),
     method("session.info", "A session's state, answered at once even while an edit runs.", [P("session")],
            result("SessionSummary", S("SessionSummary")), errs("SessionNotFound", *COMMON), answered="on arrival", tags=["sessions"],

@@ -458,6 +458,20 @@ void mgk_conv_destroy(mgk_conv *cv) {
 
 size_t mgk_conv_weight_bytes(const mgk_conv *cv) { return cv ? layouts_bytes(cv->layouts) : 0; }
 
+int mgk_conv_unpack(mgk_conv *cv, float *kernel) {
+    if (!cv || !cv->layouts) return 1;
+    dnnl_memory_desc_t hwio;
+    dnnl_dims_t dims = {cv->co, cv->ci, cv->kh, cv->kw};
+    if (dnnl_memory_desc_init_by_tag(&hwio, 4, dims, dnnl_f32, dnnl_hwio) != dnnl_success) return 1;
+    pthread_mutex_lock(&cv->lock);
+    void *data = reorder_new(&cv->layouts->md, cv->layouts->data, &hwio);
+    pthread_mutex_unlock(&cv->lock);
+    if (!data) return 1;
+    memcpy(kernel, data, dnnl_memory_desc_get_size(&hwio));
+    free(data);
+    return 0;
+}
+
 int mgk_conv_run(mgk_conv *cv, int64_t h, int64_t w, const float *input, float *output) {
     if (!cv) return 1;
     if (h <= 0 || w <= 0) return 0;

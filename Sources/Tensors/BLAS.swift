@@ -2,7 +2,7 @@
 // single GEMM call site: oneDNN's dnnl_sgemm when the oneDNN backend is in use (Backend.swift),
 // else OpenBLAS.
 //
-// Policy (house style 13, after ggml-blas.cpp): the OpenBLAS thread count is set once per
+// Policy (after ggml-blas.cpp: one thread setting, chosen once): the OpenBLAS thread count is set once per
 // process, before the first product, and never changed afterwards; BLAS is never called from
 // inside `Parallel.forEachRange`. Small products also go through sgemm: OpenBLAS itself runs
 // products below its GEMM_MULTITHREAD_THRESHOLD on the calling thread, so there is no second

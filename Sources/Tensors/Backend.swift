@@ -209,6 +209,14 @@ public final class PreparedConv2D: @unchecked Sendable {
     /// Bytes held by the reordered copy.
     public var bytes: Int { mgk_conv_weight_bytes(handle) }
 
+    /// The kernel read back as fp32 HWIO (bf16-rounded values for a bf16 kernel).
+    public func kernel() -> Tensor {
+        var out = Tensor(uninitialized: kernelShape)
+        let status = out.storage.withUnsafeMutableBufferPointer { mgk_conv_unpack(handle, $0.baseAddress!) }
+        precondition(status == 0, "PreparedConv2D: oneDNN could not read back a kernel it holds")
+        return out
+    }
+
     /// out[H, W, Co] = conv(input[H, W, Ci]) (+ bias), or false when oneDNN failed.
     func run(h: Int, w: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) -> Bool {
         _ = BLAS.configure()
@@ -252,19 +260,19 @@ extension Ops {
         return ok ? c : matmul(a, plain, transposeB: transposeB, bias: bias)
     }
 
-    /// Convolution with a prepared kernel (oneDNN NHWC primitive); `kernel`/`bias` are the plain
-    /// weights it was made from, used when `prepared` is nil, the fallback is forced, or oneDNN fails.
-    public static func conv2D(
-        _ input: Tensor, prepared: PreparedConv2D?, kernel: Tensor, bias: Tensor? = nil
-    ) -> Tensor {
-        guard let prepared, Kernels.backend == .oneDNN, input.rank == 3 else {
-            return conv2D(input, kernel: kernel, bias: bias)
-        }
-        precondition(prepared.kernelShape == kernel.shape && prepared.hasBias == (bias != nil),
-                     "conv2D: prepared kernel \(prepared.kernelShape) does not match \(kernel.shape)")
-        let h = input.shape[0], w = input.shape[1], ci = input.shape[2], co = kernel.shape[3]
-        precondition(ci == kernel.shape[2],
-                     "conv2D: kernel \(kernel.shape) expects \(kernel.shape[2]) input channels, input \(input.shape) has \(ci)")
+    /// Convolution with a prepared kernel (oneDNN NHWC primitive). When the fallback is forced or
+    /// oneDNN fails, the kernel is read back from the prepared copy (`PreparedConv2D.kernel()`)
+    /// and im2col + GEMM computes the result, so layers keep no second fp32 copy.
+    ///
+    /// - Parameters:
+    ///   - input: `[H, W, Ci]`.
+    ///   - bias: `[Co]`, the bias the kernel was prepared with (nil when it had none).
+    public static func conv2D(_ input: Tensor, prepared: PreparedConv2D, bias: Tensor? = nil) -> Tensor {
+        precondition(prepared.hasBias == (bias != nil), "conv2D: the prepared kernel was made \(prepared.hasBias ? "with" : "without") a bias")
+        precondition(input.rank == 3 && input.shape[2] == prepared.kernelShape[2],
+                     "conv2D: kernel \(prepared.kernelShape) expects \(prepared.kernelShape[2]) input channels, input \(input.shape)")
+        guard Kernels.backend == .oneDNN else { return conv2D(input, kernel: prepared.kernel(), bias: bias) }
+        let h = input.shape[0], w = input.shape[1], co = prepared.kernelShape[3]
         var output = Tensor(uninitialized: [h, w, co])
         guard h > 0, w > 0 else { return output }
         let ok = input.storage.withUnsafeBufferPointer { src in
@@ -272,7 +280,13 @@ extension Ops {
                 prepared.run(h: h, w: w, input: src.baseAddress!, output: dst.baseAddress!)
             }
         }
-        return ok ? output : conv2D(input, kernel: kernel, bias: bias)
+        return ok ? output : conv2D(input, kernel: prepared.kernel(), bias: bias)
+    }
+
+    /// `conv2D(_:prepared:bias:)` when there is a prepared kernel, else the plain `kernel`.
+    public static func conv2D(_ input: Tensor, prepared: PreparedConv2D?, kernel: Tensor, bias: Tensor? = nil) -> Tensor {
+        if let prepared { return conv2D(input, prepared: prepared, bias: bias) }
+        return conv2D(input, kernel: kernel, bias: bias)
     }
 
     /// Each value rounded to the nearest bf16 (ties to even), as the bf16 path rounds its GEMM

@@ -7,6 +7,7 @@
 // as the cosine schedule says; then the decoder turns the tokens into pixels. It answers one JSON
 // line per round with the wall and process CPU seconds of each phase, the token ids, and
 // (with "dump PATH" as the line) the decoded pixels written as raw little-endian float32.
+// "logits PATH" writes the first step's code logits instead (for the agreement check).
 // Greedy choices make both sides deterministic, so their tokens can be compared one by one.
 
 import Foundation
@@ -29,6 +30,17 @@ enum GenerationServer {
         while let line = readLine() {
             let words = line.split(separator: " ", maxSplits: 1).map(String.init)
             if words.first == "quit" { break }
+            if words.first == "logits", words.count == 2 {
+                // Code logits [N, K] of the first step (class token + all masks), raw float32.
+                let vocabulary = net.vocabulary
+                let tokens = [vocabulary.classToken(label)]
+                    + [Int32](repeating: Int32(vocabulary.maskTokenID), count: net.config.imageTokens)
+                let logits = try net.codeLogits(tokens)
+                let data = logits.storage.withUnsafeBufferPointer { Data(buffer: $0) }
+                try data.write(to: URL(fileURLWithPath: words[1]))
+                emit(["shape": logits.shape])
+                continue
+            }
             var forward: [Double] = [], forwardCPU: [Double] = []
             let vocabulary = net.vocabulary
             let n = net.config.imageTokens

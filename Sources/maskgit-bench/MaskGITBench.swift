@@ -1,5 +1,5 @@
 // maskgit-bench: per-phase timings of the Swift engine against the numpy reference on the same
-// weights, in one run (house style 17). Not part of `swift test`; nothing gates on the numbers.
+// weights, in one run (a peer timed beside us on the same machine, medians and ratios). Not part of `swift test`; nothing gates on the numbers.
 //
 //     swift build -c release --product maskgit-bench
 //     .build/release/maskgit-bench --repeats 3                 # from the repository root

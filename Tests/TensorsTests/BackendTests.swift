@@ -79,10 +79,14 @@ final class BackendTests: XCTestCase {
                 assertClose(Ops.conv2D(x2, prepared: prepared, kernel: kernel, bias: bias),
                             Reference.conv2D(x2, kernel: kernel, bias: bias),
                             relative: tolerance, "oneDNN second size \(label)")
-                Kernels.forceFallback = true
-                assertClose(Ops.conv2D(x, prepared: prepared, kernel: kernel, bias: bias), naive,
-                            relative: tolerance, "fallback \(label)")
-                Kernels.forceFallback = false
+                if let prepared {
+                    // The layers keep no plain copy: the kernel read back is the one given.
+                    XCTAssertEqual(prepared.kernel(), kernel, "read-back kernel \(label)")
+                    Kernels.forceFallback = true
+                    assertClose(Ops.conv2D(x, prepared: prepared, bias: bias), naive,
+                                relative: tolerance, "fallback from the read-back kernel \(label)")
+                    Kernels.forceFallback = false
+                }
             }
         }
         // The common 3x3 cases must get a primitive (else the oneDNN path was never tested).
@@ -146,8 +150,9 @@ final class BackendTests: XCTestCase {
             let kernel = Tensor.random([ks, ks, ci, co], using: &rng)
             let bias = Tensor.random([co], using: &rng)
             let prepared = try XCTUnwrap(PreparedConv2D(kernel: kernel, bias: bias, precision: .bf16))
-            let fast = Ops.conv2D(x, prepared: prepared, kernel: kernel, bias: bias)
+            let fast = Ops.conv2D(x, prepared: prepared, bias: bias)
             let label = "bf16 conv \(h)x\(w)x\(ci)->\(co) k\(ks)"
+            XCTAssertEqual(prepared.kernel(), Reference.roundedToBF16(kernel), "read-back bf16 kernel")
             assertClose(fast, Reference.conv2D(Reference.roundedToBF16(x), kernel: Reference.roundedToBF16(kernel), bias: bias),
                         relative: 1e-4, label)
             assertClose(fast, Reference.conv2D(x, kernel: kernel, bias: bias), relative: 5e-2, "\(label) vs fp32")

@@ -1,4 +1,4 @@
-"""Golden fixtures for the Swift parity tests (house style rule 14).
+"""Golden fixtures for the Swift parity tests (each fixture is written by this script; the command is quoted beside it).
 
 Default: a tiny random-weight MaskGIT pair with the official Flax tree and names, every quirk
 exercised, written to Tests/EngineTests/Fixtures/tiny:

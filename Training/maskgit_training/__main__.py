@@ -124,6 +124,8 @@ def main(argv=None):
             a.add_argument("--classifier", default=os.path.join(RUNS_DIR, "classifier"))
             a.add_argument("--out", default=os.path.join(RUNS_DIR, "eval", "metrics.json"))
             a.add_argument("--per-class", type=int, default=50)
+            a.add_argument("--tta", action="store_true",
+                           help="classifier logits averaged over 5 shifted copies (features unchanged)")
 
     a = sub.add_parser("export", help="write Models/default safetensors (+ msgpack, parity fixture)")
     a.add_argument("--tokenizer", default=None)
@@ -244,7 +246,7 @@ def main(argv=None):
         evaluate.evaluate(ckpt(args.tokenizer, "tokenizer"), ckpt(args.transformer, "transformer"),
                           args.data, args.classifier, args.out, per_class=args.per_class,
                           num_iter=args.num_iter, temperature=args.temperature, guidance=args.guidance,
-                          seed=args.seed)
+                          seed=args.seed, tta=args.tta)
     elif args.cmd == "export":
         from . import export
         export.export(ckpt(args.tokenizer, "tokenizer"), ckpt(args.transformer, "transformer"), args.out_dir,

@@ -188,8 +188,31 @@ def load(run_dir):
 _apply_cache = {}
 
 
-def predict(params, num_classes, images, arch="v1", batch=256):
-    """images: uint8 or float [0,1] (N,H,W,3) -> (logits, features)."""
+TTA_SHIFTS = ((0, 0), (2, 0), (-2, 0), (0, 2), (0, -2))
+
+
+def shift_float(x, dy, dx):
+    """Translate float images by (dy, dx) pixels with white fill."""
+    if dy == 0 and dx == 0:
+        return x
+    m = max(abs(dy), abs(dx))
+    h, w = x.shape[1:3]
+    pad = np.pad(x, ((0, 0), (m, m), (m, m), (0, 0)), constant_values=1.0)
+    return pad[:, m - dy:m - dy + h, m - dx:m - dx + w]
+
+
+def predict(params, num_classes, images, arch="v1", batch=256, tta=False):
+    """images: uint8 or float [0,1] (N,H,W,3) -> (logits, features). tta: the logits are the mean
+    log-probabilities over the unshifted image and 4 copies shifted by 2 px (TTA_SHIFTS); the
+    features are always those of the unshifted image."""
+    if tta:
+        x = common.to_float(images) if np.asarray(images).dtype == np.uint8 else np.asarray(images, np.float32)
+        logps, feats = [], None
+        for dy, dx in TTA_SHIFTS:
+            l, h = predict(params, num_classes, shift_float(x, dy, dx), arch, batch)
+            logps.append(jax.nn.log_softmax(l, axis=-1))
+            feats = h if feats is None else feats
+        return np.asarray(np.mean(logps, axis=0)), feats
     key = (num_classes, arch)
     if key not in _apply_cache:
         name, nsub = arch if isinstance(arch, tuple) else (arch, 0)
@@ -204,8 +227,8 @@ def predict(params, num_classes, images, arch="v1", batch=256):
     return np.concatenate(logits), np.concatenate(feats)
 
 
-def accuracy(params, num_classes, images, labels, arch="v1"):
-    logits, _ = predict(params, num_classes, images, arch)
+def accuracy(params, num_classes, images, labels, arch="v1", tta=False):
+    logits, _ = predict(params, num_classes, images, arch, tta=tta)
     return float((logits.argmax(-1) == labels).mean())
 
 

@@ -112,6 +112,11 @@ def test_judge_classifier_trains_loads_and_predicts(tmp_path):
     assert logits.shape == (12, 3) and feats.shape == (12, 128)
     assert acc == classifier.accuracy(params, nc, imgs[:12], labels[:12], arch) and acc >= 0.75
     assert "style_head" in params
+    lt, ft = classifier.predict(params, nc, imgs[:12], arch, tta=True)
+    np.testing.assert_array_equal(ft, feats)
+    assert lt.shape == (12, 3) and np.allclose(np.exp(lt).sum(-1), 1.0, atol=0.2)
+    sh = classifier.shift_float(common.to_float(imgs[:1]), 2, 0)
+    np.testing.assert_array_equal(sh[0, 2:], common.to_float(imgs[0, :-2])) and (sh[0, :2] == 1).all()
 
 
 def test_load_run_from_exported_model_files(tmp_path):

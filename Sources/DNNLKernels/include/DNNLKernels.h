@@ -67,6 +67,10 @@ mgk_conv *mgk_conv_create(int64_t kh, int64_t kw, int64_t ci, int64_t co,
 void mgk_conv_destroy(mgk_conv *conv);
 size_t mgk_conv_weight_bytes(const mgk_conv *conv);
 
+/// Writes the kernel back as fp32 HWIO [KH, KW, Ci, Co] (bf16-rounded values in bf16 precision),
+/// so that callers need not keep a second copy for a fallback. Returns 0 on success.
+int mgk_conv_unpack(mgk_conv *conv, float *kernel);
+
 /// out[H, W, Co] = conv(in[H, W, Ci]) + bias. Returns 0 on success.
 int mgk_conv_run(mgk_conv *conv, int64_t h, int64_t w, const float *input, float *output);
 
