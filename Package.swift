@@ -24,6 +24,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // oneDNN 2.6 (Debian libdnnl-dev, which ships no pkg-config file). Only DNNLKernels uses it.
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         // libpng 1.6. Only ImageCodecs imports it.
         .systemLibrary(
             name: "CPNG",
@@ -60,6 +65,22 @@ let package = Package(
             ]
         ),
 
+        // MARK: DNNLKernels: oneDNN matmul / convolution primitives with weights reordered once (C)
+        .target(
+            name: "DNNLKernels",
+            dependencies: [
+                "CDNNL",
+            ],
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]
+        ),
+
+        // MARK: VectorKernels: element-wise kernels compiled per ISA (target_clones), picked at load (C)
+        .target(
+            name: "VectorKernels",
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]
+        ),
+
         // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG, WebP and JPEG codecs, typed errors
         .target(
             name: "ImageCodecs",
@@ -76,6 +97,8 @@ let package = Package(
             name: "Tensors",
             dependencies: [
                 "CBLAS",
+                "DNNLKernels",
+                "VectorKernels",
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),

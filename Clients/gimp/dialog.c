@@ -40,9 +40,36 @@ test_dialogs (void)
   return v && *v ? v : NULL;
 }
 
+/* MASKGIT_GIMP_TEST_SCREENSHOT=FILE.png (tests only): the parameter dialog, as drawn, is saved
+ * there just before the test presses OK (the README's screenshot is taken this way under Xvfb). */
+static void
+save_screenshot (GtkWidget *dialog)
+{
+  const gchar *path = g_getenv ("MASKGIT_GIMP_TEST_SCREENSHOT");
+  GdkWindow *window = gtk_widget_get_window (dialog);
+  GdkPixbuf *shot;
+  gint w, h;
+  GError *error = NULL;
+
+  if (!path || !*path || !window)
+    return;
+  while (gtk_events_pending ())
+    gtk_main_iteration ();
+  gdk_window_process_updates (window, TRUE);
+  gdk_drawable_get_size (GDK_DRAWABLE (window), &w, &h);
+  shot = gdk_pixbuf_get_from_drawable (NULL, GDK_DRAWABLE (window), NULL, 0, 0, 0, 0, w, h);
+  if (!shot || !gdk_pixbuf_save (shot, path, "png", &error, NULL))
+    maskgit_log ("dialog: no screenshot: %s", error ? error->message : "cannot read the window");
+  else
+    maskgit_log ("dialog: screenshot %dx%d saved to %s", w, h, path);
+  if (error) g_error_free (error);
+  if (shot) g_object_unref (shot);
+}
+
 static gboolean
 press_ok (gpointer dialog)
 {
+  save_screenshot (GTK_WIDGET (dialog));
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
   return G_SOURCE_REMOVE;
 }

@@ -34,7 +34,28 @@ done
 if [ -z "$server" ] && [ -x "$repo/.build/release/maskgit-rpc" ]; then
   server="$repo/.build/release/maskgit-rpc"
 fi
-[ -n "$profile" ] && export GIMP2_DIRECTORY="$(mkdir -p "$profile" && cd "$profile" && pwd)"
+# GIMP 2.10 runs its first-run set-up (creating brushes/, gradients/, ... and copying its
+# defaults) only when the profile folder does not exist yet; a profile that holds nothing but the
+# plug-ins/ folder made here would skip it, and GIMP would then complain about missing data
+# folders. So a profile that does not exist yet is first created by GIMP itself, headless.
+if [ "$admin" = 0 ]; then
+  if [ -n "$profile" ]; then
+    case "$profile" in /*) ;; *) profile="$PWD/$profile" ;; esac
+    export GIMP2_DIRECTORY="$profile"
+  fi
+  profile_dir="${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}"
+  if [ ! -d "$profile_dir" ]; then
+    if command -v gimp-console-2.10 >/dev/null 2>&1; then
+      echo "install.sh: $profile_dir does not exist; letting GIMP create it (its first-run set-up)"
+      GIMP2_DIRECTORY="$profile_dir" timeout 300 gimp-console-2.10 -i -d -f --no-splash -b '(gimp-quit 0)' \
+        >/dev/null 2>&1 || true
+    fi
+    [ -d "$profile_dir/brushes" ] || {
+      echo "install.sh: $profile_dir does not exist and GIMP did not create it: start GIMP once, then rerun" >&2
+      exit 1
+    }
+  fi
+fi
 
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT

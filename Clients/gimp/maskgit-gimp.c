@@ -6,7 +6,8 @@
  *   plug-in-maskgit-generate    Generate                 a new layer (or image) of a class
  *   plug-in-maskgit-status      (no menu)                the resident backend's pid and counters
  *
- * Each edit is one undo step; the source layer is never touched; the new layer carries the
+ * Each edit is one undo step; the source layer is never touched; the new layer goes on top of
+ * the source's stack (layer group or image), so the newest result is the visible one; it carries the
  * parasite "maskgit-params" (persistent): the request's JSON with the seed used. */
 #include "maskgit-gimp.h"
 
@@ -313,13 +314,14 @@ run_operation (Operation op, const gchar *method, const gchar *verb, gboolean in
                                gimp_image_height (image) + v->margins[1] + v->margins[3],
                                v->margins[0], v->margins[1]);
           }
+        /* The newest result goes on top of the source's stack (its layer group, or the image),
+         * so it is what the composite shows: an earlier result of the same source never hides it. */
         if (op == OP_GENERATE)
           gimp_image_insert_layer (image, layer, 0, 0);
         else
           {
             gint32 parent = gimp_item_get_parent (drawable);
-            gimp_image_insert_layer (image, layer, parent > 0 ? parent : 0,
-                                     gimp_image_get_item_position (image, drawable));
+            gimp_image_insert_layer (image, layer, parent > 0 ? parent : 0, 0);
           }
         gimp_layer_set_offsets (layer, ox, oy);
       }

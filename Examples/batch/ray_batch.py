@@ -7,7 +7,8 @@ passed to `maskgit-cli batch`; paths must be visible to every node (a shared fil
 
 --address connects to a running cluster (default: $RAY_ADDRESS, else a local one). A shard whose
 process fails (killed, out of memory) raises, Ray retries the task, and the rerun resumes where
-the shard's results file stops. Prints one JSON summary per shard; exits 1 if any shard failed."""
+the shard's results file stops. Prints one JSON summary per shard; exits 1 if an item failed
+(a shard that keeps failing raises after its retries)."""
 import argparse
 import json
 import os

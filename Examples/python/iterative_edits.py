@@ -3,12 +3,11 @@ undo, outpaint, export to a file.
 
     .venv/bin/python Examples/python/iterative_edits.py [--model DIR] [--binary PATH] [--out DIR]
 
-The server is $MASKGIT_RPC_BIN or .build/release/maskgit-rpc (swift build -c release --product
-maskgit-rpc); the model is --model, else the default model (Models/default or $MASKGIT_MODEL),
-else the tiny random test model (its pictures are noise; every call is real).
+The server is --binary, else $MASKGIT_RPC, else maskgit-rpc on PATH, else this checkout's
+.build/release/maskgit-rpc (swift build -c release --product maskgit-rpc); the model is --model,
+else the default model (Models/default or $MASKGIT_MODEL).
 """
 import argparse
-import os
 import pathlib
 import sys
 
@@ -22,32 +21,23 @@ except ImportError:  # not installed: use the checkout's client
 from maskgit_rpc import Client, NoRevision
 
 
-def default_model():
-    """None (the server's default model) when there is one, else the tiny test model."""
-    if os.environ.get("MASKGIT_MODEL") or (REPO / "Models" / "default" / "transformer.safetensors").exists():
-        return None
-    print("note: Models/default not found; using the tiny random test model", file=sys.stderr)
-    return REPO / "Tests" / "EngineTests" / "Fixtures" / "tiny"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="a model directory (default: the default model, else the tiny test model)")
+    parser.add_argument("--model", help="a model directory (default: the server's default model)")
     parser.add_argument("--binary", help="the maskgit-rpc executable")
     parser.add_argument("--image", default=str(REPO / "Examples" / "images" / "cat.png"))
     parser.add_argument("--out", default=str(REPO / "Examples" / "out"), help="where to write the results")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    binary = args.binary or os.environ.get("MASKGIT_RPC_BIN") or str(maskgit_rpc.REPO_BINARY)
 
-    with Client(binary, model_dir=args.model or default_model(), args=["--quiet"]) as client:
+    with Client(args.binary, model_dir=args.model, args=["--quiet"]) as client:
         model = client.models()[0]
         print(f"model {model['name']}: {model['nativeSize']} px, {model['numClasses']} classes")
         # Classes by name, from the model itself (emoji groups for the default model).
         first, second = model["classes"][1], model["classes"][2]
 
-        session = client.open_session(args.image)
+        session = client.open_session(args.image)  # closed at the end (or use `with ... as session`)
         width, height = session.size
         print(f"opened {session.id}: {width}x{height}, {session.summary['tokens']['known']} tokens")
 

@@ -139,7 +139,10 @@ SCHEMAS: dict = {
     }, description="Which pixels to regenerate: an image and/or rectangles (union), then `invert`. It must select at least one pixel. "
                    "Tokens are chosen from the pixels by `maskPolicy`; the answer's `windows[].tokenMask` shows the tokens regenerated."),
         "anyOf": [{"required": ["image"]}, {"required": ["rects"]}]},
-    "Class": {"description": "A class: its label (0 ... numClasses−1) or its name from models.list (case-insensitive).",
+    "Class": {"description": "A class: its label (0 ... numClasses−1), or its name from models.list or any one of the name's "
+                             "comma-separated synonyms (\"tabby cat\" for \"tabby, tabby cat\"), ignoring case and repeated blanks; "
+                             "a name of several classes (ImageNet's \"crane\") is refused with their labels, an unknown one with the nearest "
+                             "names. The official ImageNet checkpoints are served with the 1000 ImageNet-1k names.",
               "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "minLength": 1}]},
     "DecodingParams": obj({
         "seed": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
@@ -372,7 +375,19 @@ METHODS = [
             cd("capabilities", {"type": "object"}, "The client's capabilities (accepted, not interpreted yet).")],
            result("InitializeResult", obj({
                "protocolVersion": {"type": "string", "const": PROTOCOL_VERSION},
-               "serverInfo": obj({"name": STR, "version": STR}, ["name", "version"]),
+               "serverInfo": obj({"name": STR, "version": STR,
+                                  "compute": obj({
+                                      "backend": {"type": "string", "enum": ["oneDNN", "openBLAS"],
+                                                  "description": "The library computing the GEMMs and convolutions "
+                                                                 "(oneDNN where it starts, chosen by CPU features)."},
+                                      "isa": {"type": "string", "description": "oneDNN's name for the CPU's instruction set, "
+                                                                               "e.g. avx2, avx512_core_bf16, avx512_core_amx."},
+                                      "precision": {"type": "string", "enum": ["fp32", "bf16"],
+                                                    "description": "Arithmetic of the weight GEMMs (--precision; auto resolved)."},
+                                      "nativeBF16": {"type": "boolean", "description": "The CPU has AVX512-BF16 or AMX-BF16."},
+                                      "threads": {"type": "integer", "minimum": 1, "description": "Kernel threads (--threads)."},
+                                  }, ["backend", "isa", "precision", "nativeBF16", "threads"])},
+                                 ["name", "version", "compute"]),
                "capabilities": obj({
                    "methods": {"type": "array", "items": STR, "description": "Every method the server answers."},
                    "batches": BOOL,
@@ -428,12 +443,12 @@ METHODS = [
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
             P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
-    method("session.open", "Opens a session on an image: decodes and tokenizes it once, for iterative edits with undo.",
+    method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"), P("meta")],
            result("SessionState", S("SessionState")),
            errs("InvalidParams", "ImageDecodeFailed", "ModelNotFound", "LimitExceeded", "PathNotAllowed", "IOFailed", "QueueFull",
                 "RequestCancelled", "NotInitialized", "ShuttingDown", "InternalError"), tags=["sessions"],
-           description="Progress (with _meta.progressToken) counts tokenized tiles. Opening past maxSessions or the memory budget "
+           description="No progress notifications (nothing is encoded: tokens.known is 0). Opening past maxSessions or the memory budget "
                        "evicts the least recently used sessions (answer.evictedSessions)."),
     method("session.info", "A session's state, answered at once even while an edit runs.", [P("session")],
            result("SessionSummary", S("SessionSummary")), errs("SessionNotFound", *COMMON), answered="on arrival", tags=["sessions"],
@@ -562,7 +577,7 @@ def record(client: Client) -> None:
 DESIGN_CHOICES = [
     "Framing: one compact JSON message per line (\\n; \\r\\n accepted; empty lines skipped). No LSP Content-Length framing.",
     "End of stdin completes every queued request, writes their answers, then exits 0, so `echo '{...}' | maskgit-rpc` prints its "
-    "answer (§5.6 rule 4 drops queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
+    "answer (where many stdio servers drop queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
     "answered -32800, queued requests are dropped unanswered, status 0. A closed stdout ends the process quietly.",
     "Requests before initialize initialize implicitly (shell one-liners); --strict restores LSP behaviour (-32002 for everything "
     "but initialize and ping).",
@@ -609,7 +624,7 @@ def build(client: Client) -> dict:
                      "summary": "A subprocess: requests on its stdin, answers and notifications on its stdout, logs on stderr."}],
         "x-transport": {"kind": "stdio", "framing": "line-delimited JSON (one message per line, UTF-8, \\n)",
                         "command": "maskgit-rpc [--model DIR]... [--allow-root DIR]... [--strict] [--max-pixels N] [--max-line-bytes N] "
-                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--quiet]"},
+                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--precision fp32|bf16|auto] [--quiet]"},
         "x-design-choices": DESIGN_CHOICES,
         "x-known-issues": KNOWN_ISSUES,
         "x-error-data": {"$ref": "#/components/schemas/ErrorData"},

@@ -1,5 +1,5 @@
 // CheckpointError: every way loading a checkpoint can fail, each naming the offending tensor,
-// offset or value (house style rules 9 and 24).
+// offset or value (strict loading: a wrong file fails loudly, naming what is wrong).
 
 /// A typed failure from the checkpoint readers, writer or `WeightStore`.
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-// WeightStore: a strict, by-path view of one checkpoint (house style rule 9). Networks take
+// WeightStore: a strict, by-path view of one checkpoint (strict loading: every tensor taken once, by path and shape). Networks take
 // each tensor by its Flax path and the shape they expect; `finish()` then fails if anything
 // in the file was never taken. The file stays memory-mapped; a tensor is widened to [Float]
 // only when taken and its file pages are released right after, so loading needs about the

@@ -56,6 +56,16 @@ public struct NetworkPredictor: TokenPredictor {
     public var nullClassID: Int? { network.vocabulary.nullClassID }
 
     public func logits(tokens: [Int32], condition: Conditioning) throws -> [Float] {
+        try network.codeLogits([try classToken(condition)] + tokens).storage   // [N, K]
+    }
+
+    /// One forward pass for all conditions (guidance's conditional + unconditional pair).
+    public func logits(tokens: [Int32], conditions: [Conditioning]) throws -> [[Float]] {
+        let batch = try conditions.map { [try classToken($0)] + tokens }
+        return try network.codeLogits(batch: batch).map(\.storage)
+    }
+
+    private func classToken(_ condition: Conditioning) throws -> Int32 {
         let classToken: Int32
         switch condition {
         case .classLabel(let label):
@@ -65,6 +75,6 @@ public struct NetworkPredictor: TokenPredictor {
             guard let null = nullClassID else { throw DecodingError.unconditionalUnavailable }
             classToken = Int32(null)
         }
-        return try network.codeLogits([classToken] + tokens).storage   // [N, K]
+        return classToken
     }
 }

@@ -100,6 +100,21 @@ public enum IncomingMessage: Sendable, Equatable {
     /// The line cannot be used at all (parse error, empty batch): answer once with a null id.
     case unusable(RPCError)
 
+    /// Whether a line that is not JSON looks like a piece of a JSON document spread over several
+    /// lines: it opens an object or array it does not close, or starts with a member, a closing
+    /// bracket or a comma, or ends with a comma or colon.
+    static func looksLikePartOfAMultiLineDocument(_ line: [UInt8]) -> Bool {
+        let blank: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0A]
+        guard let first = line.firstIndex(where: { !blank.contains($0) }),
+              let last = line.lastIndex(where: { !blank.contains($0) }) else { return false }
+        let head = line[first], tail = line[last]
+        let opens = line.filter { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") }.count
+        let closes = line.filter { $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "]") }.count
+        if head == UInt8(ascii: "\"") || head == UInt8(ascii: "}") || head == UInt8(ascii: "]") || head == UInt8(ascii: ",") { return true }
+        if tail == UInt8(ascii: ",") || tail == UInt8(ascii: ":") || tail == UInt8(ascii: "{") || tail == UInt8(ascii: "[") { return true }
+        return opens > closes
+    }
+
     /// Decodes one line of input of at most `maxValues` JSON values (more → -32007
     /// `limit_exceeded`, like an oversized line).
     /// A batch of more than `maxBatch` requests is refused whole the same way, before its
@@ -115,9 +130,15 @@ public enum IncomingMessage: Sendable, Equatable {
                                                          "field": .string(limit == maxValues ? "values" : "depth"),
                                                          "detail": .string(error.description)])))
             }
-            return .unusable(RPCError(code: StandardErrorCode.parseError, message: "Parse error",
-                                      data: .object(["reason": .string("parse_error"),
-                                                     "detail": .string(error.description)])))
+            var data: JSONObject = ["reason": .string("parse_error"), "detail": .string(error.description)]
+            var message = "Parse error"
+            if Self.looksLikePartOfAMultiLineDocument(line) {
+                let hint = "one JSON-RPC message per line: this looks like one line of a pretty-printed (multi-line) "
+                    + "request; delete its newlines first (tr -d '\\n' < request.json) or send compact JSON"
+                data["hint"] = .string(hint)
+                message += " (\(hint))"
+            }
+            return .unusable(RPCError(code: StandardErrorCode.parseError, message: message, data: .object(data)))
         }
         if case .array(let items) = value {
             guard !items.isEmpty else {

@@ -41,6 +41,7 @@ public enum ServerError {
     /// A -32602 error naming the field.
     public static func invalidParams(field: String, expected: String, got: String? = nil, detail: String? = nil) -> RPCError {
         let field = echo(field), got = got.map(echo)
+        let detail = detail.map { $0.utf8.count > 10 * maxEcho ? String($0.prefix(10 * maxEcho)) + "… (cut)" : $0 }
         var data: JSONObject = ["reason": .string("invalid_params"), "field": .string(field), "expected": .string(expected)]
         if let got { data["got"] = .string(got) }
         var message = "Invalid params: \(field) must be \(expected)"

@@ -4,6 +4,7 @@
 // Formulas as jax.nn: gelu(approximate=True) is the default the transformer uses.
 
 import Foundation
+import VectorKernels
 
 /// Which GELU formula to use.
 public enum GELUApproximation: Sendable, Equatable {
@@ -27,11 +28,10 @@ extension Ops {
         case .tanh:
             // 0.5·(1 + tanh(u)) = sigmoid(2u), so the tanh form is x / (1 + exp(−2u)): the same
             // function, one exp instead of a (slower) tanh, and no cancellation in 1 + tanh.
+            // The C kernel (VectorKernels) is the same formula on the CPU's widest vectors.
             x.storage.withUnsafeMutableBufferPointer { dst in
                 Parallel.forEachRange(dst.count, minimumChunk: elementwiseChunk) { range in
-                    // A plain loop over an inlined function, so LLVM vectorises it.
-                    let p = dst.baseAddress! + range.lowerBound
-                    for i in 0..<range.count { p[i] = geluTanhValue(p[i]) }
+                    mgv_gelu_tanh(dst.baseAddress! + range.lowerBound, range.count)
                 }
             }
         case .exact:
@@ -51,9 +51,7 @@ extension Ops {
     public static func swishInPlace(_ x: inout Tensor) {
         x.storage.withUnsafeMutableBufferPointer { dst in
             Parallel.forEachRange(dst.count, minimumChunk: elementwiseChunk) { range in
-                // A plain loop over an inlined function, so LLVM vectorises it.
-                let p = dst.baseAddress! + range.lowerBound
-                for i in 0..<range.count { p[i] = swishValue(p[i]) }
+                mgv_swish(dst.baseAddress! + range.lowerBound, range.count)  // swishValue, vectorised (VectorKernels)
             }
         }
     }
@@ -84,17 +82,9 @@ extension Ops {
         guard c > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { p in
             Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
-                for row in rows {
-                    let base = row * c
-                    var peak = -Float.infinity
-                    for j in 0..<c { peak = Swift.max(peak, p[base + j]) }
-                    let start = p.baseAddress! + base
-                    apply(start, count: c) { v in fastExp(v - peak) }
-                    var sum: Double = 0
-                    for j in 0..<c { sum += Double(start[j]) }
-                    let inverse = Float(1 / sum)
-                    for j in 0..<c { p[base + j] *= inverse }
-                }
+                // Fused and wide (VectorKernels): a lane-parallel max, exp with the sum in the
+                // same pass, one scale; the exp of VectorMath.swift.
+                mgv_softmax_rows(p.baseAddress! + rows.lowerBound * c, rows.count, c)
             }
         }
     }

@@ -1,5 +1,5 @@
 // Allocator: the process-wide malloc policy for tensor buffers, set once, like the BLAS thread
-// count (house style 13).
+// count (one thread and allocation policy per process, set once).
 //
 // Why: a forward pass at the official 256 shape allocates and frees dozens of 32 MB feature maps
 // ([256, 256, 128] floats). glibc serves every block above its mmap threshold (at most 32 MB)

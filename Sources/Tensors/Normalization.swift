@@ -10,6 +10,7 @@
 // that a large mean does not cancel.
 
 import Foundation
+import VectorKernels
 
 extension Ops {
     /// Group normalization as Flax `nn.GroupNorm` (batch 1).
@@ -124,22 +125,10 @@ extension Ops {
             bias.storage.withUnsafeBufferPointer { beta in
                 out.storage.withUnsafeMutableBufferPointer { p in
                     Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
-                        for row in rows {
-                            let base = row * c
-                            var sum: Double = 0
-                            for j in 0..<c { sum += Double(p[base + j]) }
-                            let mean = sum / Double(c)
-                            var squares: Double = 0
-                            for j in 0..<c {
-                                let d = Double(p[base + j]) - mean
-                                squares += d * d
-                            }
-                            let inverse = 1 / (squares / Double(c) + Double(epsilon)).squareRoot()
-                            for j in 0..<c {
-                                let normalized = (Double(p[base + j]) - mean) * inverse
-                                p[base + j] = Float(normalized) * gamma[j] + beta[j]
-                            }
-                        }
+                        // Two passes (mean, then squared deviations) in 16 float lanes, vectorised
+                        // per ISA (VectorKernels); the Double twin is Reference.layerNorm.
+                        mgv_layer_norm_rows(p.baseAddress! + rows.lowerBound * c, rows.count, c,
+                                            gamma.baseAddress!, beta.baseAddress!, epsilon)
                     }
                 }
             }
@@ -161,7 +150,7 @@ extension Ops {
                         for j in 0..<c {
                             p[base + j] = ((src[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
                         }
-                        if swish { apply(p.baseAddress! + base, count: c, swishValue) }
+                        if swish { mgv_swish(p.baseAddress! + base, c) }  // swishValue, vectorised (VectorKernels)
                     }
                 }
             }

@@ -1,6 +1,6 @@
 // Parallel: a fork-join loop over contiguous index ranges for the non-BLAS kernels.
 //
-// Rules (house style 13): workers get contiguous ranges; never call BLAS (Ops.matmul,
+// Rules (one thread setting for every kernel): workers get contiguous ranges; never call BLAS (Ops.matmul,
 // Ops.conv2D, ...) from inside `body`, because OpenBLAS runs its own threads.
 
 import Dispatch

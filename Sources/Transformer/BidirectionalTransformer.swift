@@ -74,29 +74,37 @@ public struct BidirectionalTransformer: Sendable {
                 throw ModelLoadError.badMetadata(key: "class_names", reason: "\(names?.count ?? 0) names for \(vocabulary.numClasses) classes")
             }
         }
+        if names == nil, store.metadata["vocabulary"] == nil { names = ImageNetClasses.officialNames(for: vocabulary) }
         try self.init(store: store, config: inferred, vocabulary: vocabulary, classNames: names)
         try store.finish()
     }
 
     /// Final hidden states [L, C] of a token sequence (class token first).
-    func hidden(_ tokens: [Int32]) -> Tensor {
-        let l = tokens.count, c = config.hiddenSize
-        var x = Tensor(zeros: [l, c])                                            // [L, C]
+    func hidden(_ tokens: [Int32]) -> Tensor { hidden(batch: [tokens]) }
+
+    /// Final hidden states of B sequences of one length L, stacked as [B·L, C]: every dense
+    /// layer, norm and GELU runs once over all B·L rows (one GEMM per weight instead of B);
+    /// attention runs per sequence, so each row equals its sequence's own forward pass.
+    func hidden(batch: [[Int32]]) -> Tensor {
+        let l = batch[0].count, c = config.hiddenSize
+        var x = Tensor(zeros: [batch.count * l, c])                             // [B·L, C]
         wordEmbeddings.storage.withUnsafeBufferPointer { words in
             positionEmbeddings.storage.withUnsafeBufferPointer { positions in
                 x.storage.withUnsafeMutableBufferPointer { dst in
-                    for (i, token) in tokens.enumerated() {
-                        let row = Int(token)
-                        for j in 0..<c { dst[i * c + j] = words[row * c + j] + positions[i * c + j] }
+                    for (b, tokens) in batch.enumerated() {
+                        for (i, token) in tokens.enumerated() {
+                            let row = Int(token), at = (b * l + i) * c
+                            for j in 0..<c { dst[at + j] = words[row * c + j] + positions[i * c + j] }
+                        }
                     }
                 }
             }
         }
         x = embeddingNorm(x)
-        for layer in layers { x = layer(x) }
+        for layer in layers { x = layer(x, sequences: batch.count) }
         var h = mlmDense(x)
         Ops.geluInPlace(&h, approximation: .tanh)
-        return mlmNorm(h)                                                         // [L, C]
+        return mlmNorm(h)                                                         // [B·L, C]
     }
 
     /// Logits [L, V] over the whole vocabulary for a sequence [L] (class token first, mask id at
@@ -109,13 +117,29 @@ public struct BidirectionalTransformer: Sendable {
     /// Logits [N, K] over the codebook only, for the N image positions (the class position and
     /// the non-code logits dropped, as the official sampler's `logits[..., :K]`).
     public func codeLogits(_ tokens: [Int32]) throws -> Tensor {
-        try validate(tokens)
-        let h = hidden(tokens)
-        let c = config.hiddenSize, k = vocabulary.codebookSize, n = tokens.count - 1
-        let imageHidden = Tensor(shape: [n, c], storage: Array(h.storage[c...]))                    // [N, C]
+        try codeLogits(batch: [tokens])[0]
+    }
+
+    /// `codeLogits` of several sequences in one forward pass (see `hidden(batch:)`); sequences
+    /// of different lengths are run one by one.
+    public func codeLogits(batch: [[Int32]]) throws -> [Tensor] {
+        guard let first = batch.first else { return [] }
+        for tokens in batch { try validate(tokens) }
+        guard batch.allSatisfy({ $0.count == first.count }) else {
+            return try batch.map { try codeLogits(batch: [$0])[0] }
+        }
+        let h = hidden(batch: batch)
+        let c = config.hiddenSize, k = vocabulary.codebookSize, l = first.count, n = l - 1
+        var rows = [Float]()
+        rows.reserveCapacity(batch.count * n * c)
+        for b in 0..<batch.count { rows += h.storage[((b * l + 1) * c)..<((b + 1) * l * c)] }
+        let imageHidden = Tensor(shape: [batch.count * n, c], storage: rows)                       // [B·N, C]
         let codes = Tensor(shape: [k, c], storage: Array(wordEmbeddings.storage[0..<(k * c)]))     // [K, C]
         let bias = Tensor(shape: [k], storage: Array(mlmBias.storage[0..<k]))
-        return Ops.matmul(imageHidden, codes, transposeB: true, bias: bias)                        // [N, K]
+        let all = Ops.matmul(imageHidden, codes, transposeB: true, bias: bias)                     // [B·N, K]
+        return (0..<batch.count).map { b in
+            Tensor(shape: [n, k], storage: Array(all.storage[(b * n * k)..<((b + 1) * n * k)]))
+        }
     }
 
     private func validate(_ tokens: [Int32]) throws {

@@ -9,22 +9,24 @@ import Foundation
 import Tensors
 
 /// Flax Dense (checkpoint: `kernel` [in, out], `bias` [out]).
+/// In bf16 precision (`Kernels.precision` at load) the kernel is also reordered to bf16 once.
 struct Dense: Sendable {
-    let kernel: Tensor   // [in, out]
-    let bias: Tensor     // [out]
+    let kernel: Tensor              // [in, out]
+    let bias: Tensor                // [out]
+    let packed: PreparedMatrix?     // the kernel in bf16 for oneDNN, or nil (fp32)
 
     init(_ w: WeightScope, in i: Int, out o: Int) throws {
-        kernel = try w.take("kernel", [i, o])
-        bias = try w.take("bias", [o])
+        self.init(kernel: try w.take("kernel", [i, o]), bias: try w.take("bias", [o]))
     }
 
     init(kernel: Tensor, bias: Tensor) {
         self.kernel = kernel
         self.bias = bias
+        packed = PreparedMatrix(kernel, precision: Kernels.precision)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Ops.matmul(x, kernel, bias: bias)   // [L, in] -> [L, out]
+        Ops.matmul(x, kernel, prepared: packed, bias: bias)   // [L, in] -> [L, out]
     }
 }
 
@@ -71,10 +73,23 @@ struct SelfAttention: Sendable {
         headDim = hd
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `x` holds `sequences` sequences of equal length stacked as rows; the projections run
+    /// over all rows at once, attention within each sequence only.
+    func callAsFunction(_ x: Tensor, sequences: Int = 1) -> Tensor {
         // Heads stay side by side in [L, H·hd]; the kernel reads each head's columns in place.
-        let context = Ops.multiHeadAttention(query: query(x), key: key(x), value: value(x), heads: heads)  // [L, H·hd]
-        return out(context)                                                                              // [L, C]
+        let q = query(x), k = key(x), v = value(x)
+        guard sequences > 1 else {
+            return out(Ops.multiHeadAttention(query: q, key: k, value: v, heads: heads))  // [L, C]
+        }
+        let rows = x.shape[0] / sequences, width = q.shape[1]
+        var context = [Float]()
+        context.reserveCapacity(q.storage.count)
+        for b in 0..<sequences {
+            let range = (b * rows * width)..<((b + 1) * rows * width)
+            func slice(_ t: Tensor) -> Tensor { Tensor(shape: [rows, width], storage: Array(t.storage[range])) }
+            context += Ops.multiHeadAttention(query: slice(q), key: slice(k), value: slice(v), heads: heads).storage
+        }
+        return out(Tensor(shape: [rows * sequences, width], storage: context))              // [B·L, C]
     }
 }
 
@@ -95,8 +110,8 @@ struct TransformerLayer: Sendable {
         outputNorm = try LayerNorm(w("Mlp_0")("layer_output_ln"), channels: c, epsilon: eps)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        var a = attention(x)                         // [L, C]
+    func callAsFunction(_ x: Tensor, sequences: Int = 1) -> Tensor {
+        var a = attention(x, sequences: sequences)   // [L, C] (or [B·L, C])
         Ops.addInPlace(&a, x)
         let h = attentionNorm(a)
         var m = intermediate(h)                      // [L, I]

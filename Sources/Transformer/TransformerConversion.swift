@@ -56,7 +56,8 @@ extension BidirectionalTransformer {
     /// Converts the transformer checkpoint in `store` to a safetensors file at `url`, one tensor
     /// in memory at a time, then loads the written file strictly; on any failure the output file
     /// is removed. The vocabulary is the source file's when it has one, else the official layout
-    /// over `codebookSize` codes; `classNames`, when given, must name every class.
+    /// over `codebookSize` codes; `classNames`, when given, must name every class. An official
+    /// file of 1000 classes without names gets the ImageNet-1k names (`ImageNetClasses`).
     @discardableResult
     public static func convert(_ store: WeightStore, to url: URL, storage: SafetensorsWriter.Storage = .float32,
                                codebookSize: Int = 1024, classNames: [String]? = nil,
@@ -73,6 +74,7 @@ extension BidirectionalTransformer {
         if names == nil, let json = store.metadata["class_names"] {
             names = try? JSONDecoder().decode([String].self, from: Data(json.utf8))
         }
+        if names == nil, store.metadata["vocabulary"] == nil { names = ImageNetClasses.officialNames(for: vocabulary) }
         if let names, names.count != vocabulary.numClasses {
             throw ModelLoadError.badMetadata(key: "class_names", reason: "\(names.count) names for \(vocabulary.numClasses) classes")
         }

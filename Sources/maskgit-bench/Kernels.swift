@@ -30,6 +30,13 @@ enum KernelBench {
         let scale = tensor([128]), bias = tensor([128])
         try time("conv2D 3x3", "256x256x128 -> 128", flops: 2 * 65536 * 1152 * 128) { _ = Ops.conv2D(map, kernel: k3) }
         try time("conv2D 1x1", "256x256x128 -> 128", flops: 2 * 65536 * 128 * 128) { _ = Ops.conv2D(map, kernel: k1) }
+        for precision in Precision.allCases {
+            // The layers' path: the kernel reordered once for oneDNN's NHWC primitive (nil: not available).
+            guard let p3 = PreparedConv2D(kernel: k3, bias: nil, precision: precision, heightHint: 256, widthHint: 256) else { continue }
+            try time("conv2D 3x3 prepared \(precision.rawValue)", "256x256x128 -> 128", flops: 2 * 65536 * 1152 * 128) {
+                _ = Ops.conv2D(map, prepared: p3, kernel: k3)
+            }
+        }
         try time("groupNorm (32 groups)", "256x256x128") { _ = Ops.groupNorm(map, groups: 32, scale: scale, bias: bias) }
         try time("groupNormSwish (fused)", "256x256x128") { _ = Ops.groupNormSwish(map, groups: 32, scale: scale, bias: bias) }
         try time("swish", "256x256x128") { _ = Ops.swish(map) }
@@ -47,6 +54,11 @@ enum KernelBench {
         let ln = tensor([768])
         try time("matmul + bias (q/k/v/out)", "257x768 . 768x768", flops: 2 * 257 * 768 * 768) { _ = Ops.matmul(x, wq, bias: ln) }
         try time("matmul + bias (MLP in)", "257x768 . 768x3072", flops: 2 * 257 * 768 * 3072) { _ = Ops.matmul(x, w1, bias: b1) }
+        if let packed = PreparedMatrix(w1, precision: .bf16, rowsHint: 257) {
+            try time("matmul + bias (MLP in) bf16", "257x768 . 768x3072", flops: 2 * 257 * 768 * 3072) {
+                _ = Ops.matmul(x, w1, prepared: packed, bias: b1)
+            }
+        }
         let q = tensor([257, 768]), k = tensor([257, 768]), v = tensor([257, 768])
         try time("multiHeadAttention", "257 x 16 heads x 48", flops: 4 * 257 * 257 * 768) {
             _ = Ops.multiHeadAttention(query: q, key: k, value: v, heads: 16)

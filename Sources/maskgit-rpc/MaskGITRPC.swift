@@ -31,10 +31,11 @@ struct MaskGITRPC: ParsableCommand {
         64 decoding steps, --max-sessions and --session-memory for sessions (the edited one \
         included: its oldest undo steps go first).
 
-        Example:
+        Example (the loaded models and their classes):
 
-          echo '{"jsonrpc":"2.0","id":1,"method":"models.list","params":{"classes":false}}' | maskgit-rpc
-        """
+          echo '{"jsonrpc":"2.0","id":1,"method":"models.list"}' | maskgit-rpc
+        """,
+        version: "maskgit-rpc \(serverVersion) (protocol \(protocolVersion))"
     )
 
     @Option(name: .customLong("model"), help: "A model directory (tokenizer + transformer files; repeatable: the first is the default).")
@@ -82,6 +83,9 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "BLAS and kernel threads (default: $MASKGIT_BLAS_THREADS or the number of cores).")
     var threads: Int?
 
+    @Option(help: "Arithmetic of the weight GEMMs: fp32, bf16 (bf16 weights and GEMM inputs, fp32 accumulation), or auto (bf16 only where the CPU has native bf16: AVX512-BF16 or AMX).")
+    var precision: String = "fp32"
+
     @Flag(help: "Refuse requests before initialize (-32002), as LSP does.")
     var strict = false
 
@@ -96,25 +100,30 @@ struct MaskGITRPC: ParsableCommand {
               maxBatch > 0, maxFileBytes > 0, maxRects > 0, maxWindows > 0 else {
             throw ValidationError("limits must be positive")
         }
+        guard ["fp32", "bf16", "auto"].contains(precision) else {
+            throw ValidationError("--precision must be fp32, bf16 or auto")
+        }
     }
 
     func run() throws {
         let protocolFD = StdioTransport.takeOverStdout()
         Log.verbose = !quiet
         BLAS.configure(threads: threads)
+        ComputeInfo.configure(precision: precision)  // before loading: weights are prepared at load
 
         let started = Date()
         let models: [MaskGITModel]
         do {
             models = try loadModels()
         } catch {
-            Log.warning("cannot load a model: \(error)")
+            // Fatal: the server cannot serve without its model(s).
+            FileHandle.standardError.write(Data("maskgit-rpc: error: cannot load a model: \(error)\n".utf8))
             throw ExitCode(2)
         }
         for model in models {
             Log.info("model \(model.name): \(model.nativeSize)px, \(model.classNames.count) classes, files \(model.files.tokenizer.path), \(model.files.transformer.path)")
         }
-        Log.info(String(format: "loaded in %.2f s; BLAS threads %d; serving JSON-RPC on stdio", Date().timeIntervalSince(started), BLAS.threads))
+        Log.info(String(format: "loaded in %.2f s; ", Date().timeIntervalSince(started)) + "kernels \(Kernels.summary); serving JSON-RPC on stdio")
 
         var options = ServerOptions()
         options.maxLineBytes = maxLineBytes

@@ -133,6 +133,34 @@ final class UntouchedPixelsTests: XCTestCase {
         }
     }
 
+    /// Far-apart parts get one native window each instead of one downscaled window over both;
+    /// near parts share one window; the band promise holds for the union.
+    func testFarApartPartsGetOneWindowEach() throws {
+        let input = testImage(width: 157, height: 93, layout: .rgba, seed: 6)
+        let far = PixelMask(width: 157, height: 93, rectangles: [PixelRect(x: 5, y: 7, width: 6, height: 5),
+                                                                 PixelRect(x: 140, y: 80, width: 9, height: 7)])
+        for composite in CompositeRegion.allCases {
+            let result = try editor.apply(InpaintEdit(image: input, mask: far, condition: .classLabel(1), featherRadius: 1,
+                                                      composite: composite, seed: 3))
+            XCTAssertEqual(result.windows.count, 2)
+            XCTAssertEqual(result.windows.map(\.scale), [1, 1])
+            check(input, far, result, composite: composite, "two far parts \(composite)")
+            XCTAssertEqual(try editor.apply(InpaintEdit(image: input, mask: far, condition: .classLabel(1), featherRadius: 1,
+                                                        composite: composite, seed: 3)).image, result.image, "deterministic")
+        }
+        let near = PixelMask(width: 157, height: 93, rectangles: [PixelRect(x: 40, y: 30, width: 3, height: 3),
+                                                                  PixelRect(x: 52, y: 36, width: 3, height: 3)])
+        XCTAssertEqual(try editor.apply(InpaintEdit(image: input, mask: near, condition: .classLabel(1), seed: 3)).windows.count, 1)
+        // Progress names each part's window.
+        var seen = Set<Int>()
+        _ = try editor.apply(InpaintEdit(image: input, mask: far, condition: .classLabel(1), seed: 3)) { p in
+            XCTAssertEqual(p.windowCount, 2)
+            seen.insert(p.window)
+            return true
+        }
+        XCTAssertEqual(seen, [0, 1])
+    }
+
     /// A session-like chain: the second edit starts from the first's image and token cache.
     func testEditsOnCachedTokens() throws {
         let input = testImage(width: 157, height: 93, layout: .rgba, seed: 12)

@@ -6,7 +6,7 @@ import VQGAN
 import XCTest
 
 /// The official-shaped 256 pair (random weights, 54.5M + 172.5M parameters) against the numpy
-/// reference, opt-in (house style 15): runs only when `MASKGIT_FULLSIZE_DIR` names the directory
+/// reference, opt-in (too big for every test run): runs only when `MASKGIT_FULLSIZE_DIR` names the directory
 /// written by
 ///
 ///     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize

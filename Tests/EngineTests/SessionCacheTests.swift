@@ -71,4 +71,36 @@ final class SessionCacheTests: XCTestCase {
         _ = try editor.apply(InpaintEdit(image: again.image, mask: corner, condition: .classLabel(1), seed: 3, knownTokens: again.tokens))
         XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 2, "the next edit encodes the window once for the blended cells")
     }
+
+    /// What session.open now stores: an empty grid. The first edit encodes only its window and
+    /// gives exactly the one-shot result; a far edit encodes only its own window; an edit of
+    /// an area already encoded encodes nothing.
+    func testLazySessionEncodesOnlyTheWindowsEditsNeed() throws {
+        let model = EditsOnTinyModelTests.model
+        let counting = CountingTokenizer(model.tokenizer)
+        let editor = try ImageEditor(tokenizer: counting, predictor: model.predictor)
+        let image = EditsOnTinyModelTests.picture(width: 64, height: 48)
+        let empty = TokenGrid(width: 16, height: 12)
+        let first = PixelMask(width: 64, height: 48, rectangles: [PixelRect(x: 2, y: 2, width: 6, height: 6)])
+        func inpaint(_ image: RGBImage, _ mask: PixelMask, _ tokens: TokenGrid?, seed: UInt64) throws -> EditResult {
+            try editor.apply(InpaintEdit(image: image, mask: mask, condition: .classLabel(1), featherRadius: 0,
+                                         composite: .tokens, seed: seed, knownTokens: tokens))
+        }
+        let oneShot = try inpaint(image, first, nil, seed: 3)
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 1)
+        let a = try inpaint(image, first, empty, seed: 3)
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 2, "one window, as the one-shot edit")
+        XCTAssertEqual(a.image, oneShot.image, "the first session edit is the one-shot edit")
+        let known = a.tokens.tokens.filter { $0 != TokenGrid.missing }.count
+        XCTAssertEqual(known, 16, "the window's 4x4 tokens are kept, nothing else")
+
+        let far = PixelMask(width: 64, height: 48, rectangles: [PixelRect(x: 44, y: 30, width: 8, height: 8)])
+        let b = try inpaint(a.image, far, a.tokens, seed: 4)
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 3, "the far edit encodes its own window once")
+        XCTAssertEqual(b.tokens.tokens.filter { $0 != TokenGrid.missing }.count, 32)
+
+        let near = PixelMask(width: 64, height: 48, rectangles: [PixelRect(x: 4, y: 4, width: 4, height: 4)])
+        _ = try inpaint(b.image, near, b.tokens, seed: 5)
+        XCTAssertEqual(counting.encodes.load(ordering: .relaxed), 3, "an area already encoded encodes nothing")
+    }
 }

@@ -48,6 +48,33 @@ final class IncomingMessageTests: XCTestCase {
         XCTAssertEqual(e2.code, -32600)
     }
 
+    func testParseErrorsOfAPrettyPrintedRequestHintAtOneMessagePerLine() {
+        // Each line of a pretty-printed request is a parse error; each answer says why.
+        let pretty = """
+        {
+          "jsonrpc": "2.0",
+          "id": 1,
+          "method": "models.list",
+          "params": {
+            "classes": false
+          }
+        }
+        """
+        for line in pretty.split(separator: "\n") {
+            guard case .unusable(let e) = decode(String(line)) else { return XCTFail("\(line) parsed") }
+            XCTAssertEqual(e.code, -32700)
+            XCTAssertTrue(e.message.contains("one JSON-RPC message per line"), "\(line): \(e.message)")
+            XCTAssertTrue(e.message.contains("tr -d '\\n' < request.json"), e.message)
+            XCTAssertNotNil(e.data?.objectValue?["hint"], String(line))
+        }
+        // Text that is no part of a JSON document gets no such hint.
+        for line in ["hello", "GET / HTTP/1.1", "{\"a\":1}}"] {
+            guard case .unusable(let e) = decode(line) else { return XCTFail("\(line) parsed") }
+            XCTAssertEqual(e.message, "Parse error", line)
+            XCTAssertNil(e.data?.objectValue?["hint"], line)
+        }
+    }
+
     func testInvalidRequestsKeepTheirIDWhenReadable() {
         guard case .single(.invalid(let id, let error)) = decode(#"{"jsonrpc":"1.0","method":"x","id":"a"}"#) else {
             return XCTFail("expected invalid")

@@ -25,7 +25,7 @@ final class JPEGServerTests: XCTestCase {
         let lines: [(String, String)] = [
             ("init", #"{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2026-11-29"}}"#),
             ("b64", #"{"jsonrpc":"2.0","id":"b64","method":"inpaint","params":{"image":"\#(base64)",\#(mask),"output":{"format":"jpeg","quality":80}}}"#),
-            ("path", #"{"jsonrpc":"2.0","id":"path","method":"inpaint","params":{"image":{"path":"photo.jpg"},\#(mask),"output":{"path":"\#(dir.path)/out.JPG"}}}"#),
+            ("path", #"{"jsonrpc":"2.0","id":"path","method":"inpaint","params":{"image":{"path":"\#(dir.path)/photo.jpg"},\#(mask),"output":{"path":"\#(dir.path)/out.JPG"}}}"#),
             ("open", #"{"jsonrpc":"2.0","id":"open","method":"session.open","params":{"image":{"path":"\#(dir.path)/photo.jpg"}}}"#),
             ("export", #"{"jsonrpc":"2.0","id":"export","method":"session.export","params":{"session":"s1","output":{"path":"\#(dir.path)/export.jpeg"}}}"#),
             ("clash", #"{"jsonrpc":"2.0","id":"clash","method":"session.export","params":{"session":"s1","output":{"path":"\#(dir.path)/x.png","format":"jpeg"}}}"#),

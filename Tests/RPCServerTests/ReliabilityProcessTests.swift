@@ -22,11 +22,24 @@ final class ReliabilityProcessTests: XCTestCase {
         XCTAssertEqual(server.waitForExit(), 0)
     }
 
+    /// Waits for the process to end; a hang is killed (SIGKILL: a deadlocked server ignored
+    /// SIGTERM too) and fails the test.
+    private func exitStatus(_ server: Server, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
+        let deadline = Date().addingTimeInterval(60)
+        while server.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !server.process.isRunning else {
+            kill(server.process.processIdentifier, SIGKILL)
+            XCTFail("the server did not exit", file: file, line: line)
+            return nil
+        }
+        return server.process.terminationStatus
+    }
+
     func testExitInABatchEndsTheProcessWhileStdinStaysOpen() throws {
         let server = try Server(arguments: ["--model", ServerProcessTests.tinyModel, "--quiet"])
         server.send(#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"},{"jsonrpc":"2.0","id":2,"method":"exit"}]"#)
-        XCTAssertEqual(server.next()?.compactText, #"[{"jsonrpc":"2.0","id":1,"result":null},{"jsonrpc":"2.0","id":2,"result":null}]"#)
-        XCTAssertEqual(server.waitForExit(), 0)   // stdin is never closed
+        XCTAssertEqual(server.next(timeout: 60)?.compactText, #"[{"jsonrpc":"2.0","id":1,"result":null},{"jsonrpc":"2.0","id":2,"result":null}]"#)
+        XCTAssertEqual(exitStatus(server), 0)   // stdin is never closed
     }
 
     func testSIGINTCancelsTheRunningRequestAnswersTheQueuedOnesAndExitsZero() throws {
@@ -45,7 +58,7 @@ final class ReliabilityProcessTests: XCTestCase {
         for id in ["1", "2"] {
             XCTAssertEqual(answers[id]?.objectValue?["error"]?.objectValue?["code"], .int(-32800), "request \(id)")
         }
-        XCTAssertEqual(server.waitForExit(), 0)
+        XCTAssertEqual(exitStatus(server), 0)
         XCTAssertEqual(server.process.terminationReason, .exit)
     }
 }

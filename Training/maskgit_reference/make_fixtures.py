@@ -1,4 +1,4 @@
-"""Golden fixtures for the Swift parity tests (house style rule 14).
+"""Golden fixtures for the Swift parity tests (each fixture is written by this script; the command is quoted beside it).
 
 Default: a tiny random-weight MaskGIT pair with the official Flax tree and names, every quirk
 exercised, written to Tests/EngineTests/Fixtures/tiny:
@@ -11,6 +11,17 @@ which git ignores):
 
     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize
 
+`--official-random 256|512 OUT_DIR` writes random weights of the official shape under the official
+file names (`tokenizer_imagenet512_checkpoint`, ...) without reference outputs, for timing:
+
+    .venv/bin/python Training/maskgit_reference/make_fixtures.py --official-random 512 runs/official-random-512
+
+`--imagenet-shaped OUT_DIR` writes the tiny transformer widened to the official 1000 classes, as
+an official msgpack file (no names) beside a link to the tiny tokenizer, for the ImageNet
+class-name tests:
+
+    .venv/bin/python Training/maskgit_reference/make_fixtures.py --imagenet-shaped Tests/EngineTests/Fixtures/imagenet-shaped
+
 Weights are float32 drawn from a seeded numpy generator; the expected outputs are computed by
 `numpy_ref` in float64 from exactly those float32 weights and float32 (k/255) inputs, then
 stored as float32.
@@ -19,6 +30,7 @@ stored as float32.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -33,7 +45,7 @@ from maskgit_reference import checkpoint_io as cio  # noqa: E402
 from maskgit_reference import flax_modules as fm  # noqa: E402
 from maskgit_reference import numpy_ref as ref  # noqa: E402
 from maskgit_reference.config import (  # noqa: E402
-    OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, TINY_NUM_CLASSES, TINY_TOKENIZER,
+    OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, OFFICIAL_TRANSFORMER_512, TINY_NUM_CLASSES, TINY_TOKENIZER,
     TINY_TRANSFORMER, TokenizerConfig, TransformerConfig,
 )
 
@@ -202,12 +214,57 @@ def make_full_size(out: Path) -> dict[str, Any]:
     return pair
 
 
+def make_imagenet_shaped(out: Path) -> Path:
+    """The tiny transformer widened to the official 1000 classes (vocabulary 64 + 1000 + 1, no
+    null class), as an official msgpack file without names under the official file name, beside
+    a link to the tiny tokenizer: a model the server treats as an official ImageNet checkpoint."""
+    xcfg = dataclasses.replace(TINY_TRANSFORMER, vocab_size=TINY_TOKENIZER.codebook_size + 1000 + 1)
+    rng = np.random.default_rng(WEIGHT_SEED + 1000)
+    trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
+    out.mkdir(parents=True, exist_ok=True)
+    cio.save_msgpack(out / "maskgit_imagenet256_checkpoint", trf)
+    link = out / "tokenizer_imagenet256_checkpoint"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(Path("..") / "tiny" / "tokenizer.msgpack")
+    return out
+
+
+def make_official_random(out: Path, size: int) -> Path:
+    """Random weights of the official 256 or 512 shape under the official file names, without
+    reference outputs: for timing and for serving as an official checkpoint would be."""
+    xcfg = OFFICIAL_TRANSFORMER_256 if size == 256 else OFFICIAL_TRANSFORMER_512
+    rng = np.random.default_rng(WEIGHT_SEED + size)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = random_tree(fm.init_shapes_tokenizer(OFFICIAL_TOKENIZER, image_size=OFFICIAL_TOKENIZER.downsample_factor), rng)
+    cio.save_msgpack(out / f"tokenizer_imagenet{size}_checkpoint", tok)
+    del tok
+    trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
+    cio.save_msgpack(out / f"maskgit_imagenet{size}_checkpoint", trf)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="tiny fixture directory")
     ap.add_argument("--full-size", type=Path, metavar="OUT_DIR",
                     help="write the random full-size official-shaped 256 pair instead")
+    ap.add_argument("--imagenet-shaped", type=Path, metavar="OUT_DIR",
+                    help="write the tiny pair widened to the official 1000 classes instead "
+                         "(Tests/EngineTests/Fixtures/imagenet-shaped)")
+    ap.add_argument("--official-random", nargs=2, metavar=("SIZE", "OUT_DIR"),
+                    help="write random weights of the official 256 or 512 shape under the official "
+                         "file names, no reference outputs (for timing; keep OUT_DIR under runs/)")
     args = ap.parse_args(argv)
+    if args.official_random is not None:
+        size = int(args.official_random[0])
+        if size not in (256, 512):
+            ap.error("--official-random SIZE must be 256 or 512")
+        print(json.dumps({"out": str(make_official_random(Path(args.official_random[1]), size))}))
+        return 0
+    if args.imagenet_shaped is not None:
+        print(json.dumps({"out": str(make_imagenet_shaped(args.imagenet_shaped))}))
+        return 0
     if args.full_size is not None:
         pair = make_full_size(args.full_size)
         where = args.full_size

@@ -41,7 +41,7 @@ rm -rf "$out/in" "$out/out" "$out/restart" "$out/profile" "$out/tmp"
 mkdir -p "$out/out" "$out/restart" "$out/profile" "$out/tmp"
 rm -f "$out/killed.txt"
 profile="$out/profile"
-for d in brushes dynamics fonts gradients palettes patterns tool-presets mypaint-brushes; do mkdir -p "$profile/$d"; done
+rmdir "$profile"   # a profile that does not exist yet: install.sh lets GIMP create it (first run)
 "$here/../install.sh" --profile "$profile" --server "$server" >"$out/install.log" 2>&1 \
   || { cat "$out/install.log"; exit 1; }
 
@@ -136,7 +136,7 @@ echo "GIMP eviction run: ok"
 if command -v xvfb-run >/dev/null 2>&1; then
   for answer in ok cancel; do
     mkdir -p "$out/dialog-$answer"
-    MASKGIT_GIMP_TEST_DIALOGS=$answer wrap="xvfb-run -a" \
+    MASKGIT_GIMP_TEST_DIALOGS=$answer MASKGIT_GIMP_TEST_SCREENSHOT="$out/dialog-$answer/dialog.png" wrap="xvfb-run -a" \
       gimp_batch "$out/dialog-$answer" "$here/interactive.scm" "$out/gimp-dialog-$answer.log" \
       || { echo "GIMP interactive run ($answer) failed:"; tail -30 "$out/gimp-dialog-$answer.log"; exit 1; }
   done
@@ -157,7 +157,13 @@ if [ "${MASKGIT_GIMP_EXAMPLES:-0}" = 1 ]; then
     -b '(gimp-quit 0)' >"$out/gimp-example.log" 2>&1
   cp "$out/in/example.png" "$here/../example-before.png"
   cp "$out/example-after.png" "$here/../example-after.png"
-  echo "examples written: Clients/gimp/example-before.png, example-after.png ($(basename "$example_model") model)"
+  if command -v xvfb-run >/dev/null 2>&1; then   # the README's dialog screenshot, on the same model
+    mkdir -p "$out/dialog-example"
+    MASKGIT_RPC_ARGS="--model $example_model --quiet" MASKGIT_GIMP_TEST_DIALOGS=ok \
+      MASKGIT_GIMP_TEST_SCREENSHOT="$here/../example-dialog.png" wrap="xvfb-run -a" \
+      gimp_batch "$out/dialog-example" "$here/interactive.scm" "$out/gimp-dialog-example.log" || true
+  fi
+  echo "examples written: Clients/gimp/example-before.png, example-after.png, example-dialog.png ($(basename "$example_model") model)"
 fi
 cp "$profile/maskgit-gimp.log" "$out/plugin.log" 2>/dev/null || true
 echo "results in $out"

@@ -112,11 +112,22 @@ def check_outside_unchanged(before, after, selection, parasite):
 
 # ---- main run ---------------------------------------------------------------------------------
 
-def test_inpaint_adds_a_named_layer_above_the_source(facts):
+def test_inpaint_adds_a_named_layer_on_top(facts):
     assert facts.ints("inpaint1", "position") == [0, 2]          # on top, 2 layers now
     assert facts("inpaint1", "name") == "MaskGIT inpaint seed 1234"
     assert facts.ints("inpaint1", "geometry") == [0, 0, 64, 48]
-    assert facts.ints("inpaint2", "position") == [1, 3]          # above the source, below the first
+    assert facts.ints("inpaint2", "position") == [0, 3]          # the newest result on top again
+    assert facts.ints("random", "position") == [0, 4]
+
+
+def test_the_newest_result_is_what_the_composite_shows(run):
+    # Three results of the same source: the composite is the last one (an earlier result of the
+    # same source does not hide it), and it differs from the earlier ones inside the selection.
+    composite = png(run / "out/composite-after-random.png")[..., :3]
+    newest = png(run / "out/random.png")[..., :3]
+    first = png(run / "out/inpaint1.png")[..., :3]
+    assert np.array_equal(composite, newest)
+    assert np.any(np.any(composite != first, axis=-1)[10:26, 10:30]), "the composite still shows the first result"
 
 
 def test_source_layer_is_untouched(run):
@@ -256,6 +267,14 @@ def dialog_facts(run, answer):
     return Facts(path)
 
 
+def test_dialog_screenshot_under_xvfb(run):
+    dialog_facts(run, "ok")
+    shot = Image.open(run / "dialog-ok/dialog.png")
+    assert shot.width >= 200 and shot.height >= 150, shot.size
+    pixels = np.asarray(shot.convert("RGB"))
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 8, "a blank screenshot"
+
+
 def test_dialog_lists_the_classes_and_runs(run):
     f = dialog_facts(run, "ok")
     assert f.ints("interactive", "layers") == [2]
@@ -315,6 +334,60 @@ def test_install_is_idempotent_and_writes_the_config(tmp_path):
     assert os.access(plugin, os.X_OK)
     conf = (plugin.parent / "maskgit-gimp.conf").read_text()
     assert "path=/opt/x/maskgit-rpc" in conf and "args=--model /m" in conf
+
+
+GIMP_DATA_ERROR = "but this folder does not exist"
+
+
+def gimp_console(profile, *batch, env=None, timeout=240):
+    e = dict(os.environ if env is None else env, GIMP2_DIRECTORY=str(profile))
+    return subprocess.run(["gimp-console-2.10", "-i", "-d", "-f", "--no-splash",
+                           *[a for b in batch for a in ("-b", b)], "-b", "(gimp-quit 0)"],
+                          capture_output=True, text=True, env=e, timeout=timeout)
+
+
+@pytest.mark.skipif(shutil.which("gimptool-2.0") is None or shutil.which("gimp-console-2.10") is None,
+                    reason="GIMP 2.10 not found (scripts/setup --gimp)")
+def test_install_into_a_fresh_profile_keeps_gimps_first_run(tmp_path):
+    # GIMP sets a profile up (data folders, default files) only when the folder does not exist.
+    profile = tmp_path / "fresh" / "GIMP" / "2.10"
+    p = subprocess.run([str(HERE.parent / "install.sh"), "--profile", str(profile), "--server", "/bin/true"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "letting GIMP create it" in p.stdout
+    for folder in ("brushes", "gradients", "palettes", "patterns", "fonts", "tool-presets", "scripts"):
+        assert (profile / folder).is_dir(), f"GIMP's first run did not happen: no {folder}/"
+    assert os.access(profile / "plug-ins/maskgit-gimp/maskgit-gimp", os.X_OK)
+    assert GIMP_DATA_ERROR not in gimp_console(profile).stderr
+    # The failure this guards against: a profile that holds only plug-ins/ (what gimptool makes).
+    broken = tmp_path / "broken"
+    (broken / "plug-ins").mkdir(parents=True)
+    assert GIMP_DATA_ERROR in gimp_console(broken).stderr
+
+
+def test_readme_script_fu_line(run, tmp_path):
+    # The Script-Fu call the README shows, as written, on the default model (the README's
+    # `img` and `layer`: cat.png and its layer, with a selection).
+    readme = (REPO / "README.md").read_text()
+    line = next(m for m in readme.split("`") if m.startswith("(plug-in-maskgit-inpaint RUN-NONINTERACTIVE img layer"))
+    out = tmp_path / "readme-script-fu.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("MASKGIT_RPC_ARGS", "MASKGIT_GIMP_RESIDENT")}
+    env["MASKGIT_RPC"] = str(REPO / ".build/release/maskgit-rpc")
+    env["TMPDIR"] = str(tmp_path)
+    p = gimp_console(run / "profile", f"""
+      (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "{REPO}/Examples/images/cat.png" "cat.png")))
+             (layer (car (gimp-image-get-active-layer img))))
+        (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 16 16 32 32)
+        (let ((r {line}))
+          (file-png-save2 RUN-NONINTERACTIVE img (car r) "{out}" "x" 0 1 0 0 0 0 0 0 1)
+          (let ((port (open-output-file "{tmp_path}/seed.txt")))
+            (display (cadr r) port)
+            (close-output-port port))))""", env=env)
+    assert out.exists(), p.stdout[-2000:] + p.stderr[-2000:]
+    assert (tmp_path / "seed.txt").read_text().strip() == "1234"
+    before, after = png(REPO / "Examples/images/cat.png")[..., :3], png(out)[..., :3]
+    assert after.shape == before.shape
+    assert np.any(before[16:48, 16:48] != after[16:48, 16:48])
 
 
 def test_install_without_gimptool_says_what_to_install(tmp_path):

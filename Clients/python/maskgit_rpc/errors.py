@@ -6,7 +6,7 @@ Every error answer becomes an `RPCError` subclass chosen by `data.reason` first,
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Dict, Optional, Type
 
 
 class RPCError(Exception):
@@ -131,10 +131,10 @@ _BY_CODE = {cls.code: cls for cls in [
 _BY_CODE[-32013] = ShuttingDown
 
 
-def error_from_response(error: dict, method: str | None = None) -> RPCError:
+def error_from_response(error: Dict[str, Any], method: Optional[str] = None) -> RPCError:
     """The exception for a response's `error` member."""
     code = error.get("code", -32603)
     data = error.get("data")
     reason = data.get("reason") if isinstance(data, dict) else None
-    cls = _BY_REASON.get(reason) or _BY_CODE.get(code, RPCError)
+    cls: Type[RPCError] = (_BY_REASON.get(reason) if isinstance(reason, str) else None) or _BY_CODE.get(code, RPCError)
     return cls(code, error.get("message", ""), data, method)

@@ -1,6 +1,8 @@
 // RegionEdit: the shared core of inpaint and class edit. Regenerates the tokens under a pixel
 // mask inside one context window, decodes, and composites in pixel space.
 //
+//   0. parts: a mask whose far-apart parts do not fit one native window together gets one window
+//      per part, applied in turn (cost follows the edited area, not the parts' bounding box)
 //   1. window: a token-aligned native crop around the mask, or a larger downscaled one
 //   2. token mask from the window's pixel mask (policy)
 //   3. known tokens: from `knownTokens` where given (scale-1 windows), else one encode of the window
@@ -34,7 +36,96 @@ struct RegionEdit {
     var seed: UInt64?
     var knownTokens: TokenGrid?
 
+    /// This edit's window among the edit's windows (far-apart mask parts get one each).
+    var windowIndex = 0
+    var windowCount = 1
+
+    /// Runs the edit: one window for the mask, or, when the mask has parts farther apart than
+    /// one native window can hold together, one window per part (see `parts`), applied in turn,
+    /// each on the previous one's image and token grid. Part k > 0 decodes with the seed
+    /// RandomSource(seed).child(k).key; the reported feather radius is the largest used.
     func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
+        guard mask.width == image.width, mask.height == image.height else {
+            throw EditingError.maskSize(maskWidth: mask.width, maskHeight: mask.height,
+                                        imageWidth: image.width, imageHeight: image.height)
+        }
+        let seed = seed ?? RandomSource.drawSeed()
+        let parts = RegionEdit.parts(of: mask, editor: editor, featherRadius: featherRadius ?? editor.officialFeatherRadius)
+        guard parts.count > 1 else {
+            var single = self
+            single.seed = seed
+            return try single.runWindow(on: editor, progress: progress)
+        }
+        var current = self
+        current.windowCount = parts.count
+        var windows: [EditWindow] = []
+        var radius: Float = 0
+        var result: EditResult?
+        for (k, part) in parts.enumerated() {
+            current.mask = part
+            current.windowIndex = k
+            current.seed = k == 0 ? seed : RandomSource(seed: seed).child(UInt64(k)).key
+            let r = try current.runWindow(on: editor, progress: progress)
+            current.image = r.image
+            current.knownTokens = r.tokens
+            windows += r.windows
+            radius = max(radius, r.featherRadius)
+            result = r
+        }
+        guard var combined = result else { throw EditingError.emptyMask }
+        combined.seed = seed
+        combined.windows = windows
+        combined.featherRadius = radius
+        return combined
+    }
+
+    /// The mask split into parts that each get their own window, or `[mask]`.
+    ///
+    /// Token cells holding a masked pixel are grouped 8-connected after a gap of
+    /// max(2, ⌈2 · band / S⌉ + 1) cells is bridged (so parts whose feathered bands could meet
+    /// share a window). The split is used only when the whole mask's bounding box does not fit
+    /// one native-size window while there are at least two groups; otherwise one window (native
+    /// or downscaled) serves the whole mask, as before.
+    static func parts(of mask: PixelMask, editor: ImageEditor, featherRadius: Float) -> [PixelMask] {
+        guard let box = mask.boundingBox else { return [mask] }
+        let s = editor.stride
+        // Fits one token-aligned native window: nothing to gain.
+        if box.maxX - box.x / s * s <= editor.windowWidth, box.maxY - box.y / s * s <= editor.windowHeight { return [mask] }
+        let rows = (mask.height + s - 1) / s, columns = (mask.width + s - 1) / s
+        var occupied = [Bool](repeating: false, count: rows * columns)
+        for y in box.y..<box.maxY {
+            for x in box.x..<box.maxX where mask.isMasked(x: x, y: y) { occupied[(y / s) * columns + x / s] = true }
+        }
+        let band = Compositing.support(radius: max(0, featherRadius) * 4)  // generous: downscaled windows widen σ
+        let gap = max(2, (2 * band + s - 1) / s + 1)
+        var label = [Int](repeating: -1, count: rows * columns)
+        var groups = 0
+        for start in occupied.indices where occupied[start] && label[start] < 0 {
+            label[start] = groups
+            var stack = [start]
+            while let cell = stack.popLast() {
+                let r = cell / columns, c = cell % columns
+                for rr in max(0, r - gap)...min(rows - 1, r + gap) {
+                    for cc in max(0, c - gap)...min(columns - 1, c + gap) {
+                        let other = rr * columns + cc
+                        if occupied[other], label[other] < 0 { label[other] = groups; stack.append(other) }
+                    }
+                }
+            }
+            groups += 1
+        }
+        guard groups > 1 else { return [mask] }
+        var parts = [PixelMask](repeating: PixelMask(width: mask.width, height: mask.height), count: groups)
+        for y in box.y..<box.maxY {
+            for x in box.x..<box.maxX where mask.isMasked(x: x, y: y) {
+                parts[label[(y / s) * columns + x / s]].values[y * mask.width + x] = mask.values[y * mask.width + x]
+            }
+        }
+        return parts
+    }
+
+    /// One window: the pipeline at the top of this file.
+    private func runWindow(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
         guard mask.width == image.width, mask.height == image.height else {
             throw EditingError.maskSize(maskWidth: mask.width, maskHeight: mask.height,
                                         imageWidth: image.width, imageHeight: image.height)
@@ -80,7 +171,7 @@ struct RegionEdit {
 
         var session = try DecodingSession(predictor: editor.predictor, grid: known, condition: condition,
                                           options: decoding, seed: seed)
-        let decoded = try editor.runDecode(&session, window: 0, windowCount: 1, progress: progress)
+        let decoded = try editor.runDecode(&session, window: windowIndex, windowCount: windowCount, progress: progress)
         var generated = try editor.decodeGrid(decoded)
         if scaled { generated = generated.resized(width: window.width, height: window.height) }
 

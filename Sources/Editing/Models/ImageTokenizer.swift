@@ -1,4 +1,4 @@
-// ImageTokenizer: what the edits need from the VQGAN (VQGAN module conforms later).
+// ImageTokenizer: what the edits need from the VQGAN (the Engine module adapts the VQGAN to it).
 
 /// A convolutional VQ tokenizer: float RGB pixels <-> a grid of codebook ids.
 public protocol ImageTokenizer: Sendable {

@@ -1,6 +1,6 @@
 // TokenPredictor: what the decoder needs from the bidirectional transformer.
 //
-// The real network (Transformer module) conforms later; the tests use fakes. Legend:
+// The real network conforms in the Engine module (`NetworkAdapters.swift`); the tests use fakes. Legend:
 // N = grid positions (height × width), V = codebookSize (image codes only).
 
 /// The class condition of one forward pass.

@@ -1,8 +1,8 @@
 // generate, inpaint, outpaint, classEdit: the edits, one-shot on an inline image or on a session.
 //
-// On a session the image and its cached token grid come from the current revision, nothing
-// already tokenized is encoded again, and the result becomes a new revision (undo returns to
-// the previous one).
+// On a session the image and its cached token grid come from the current revision (empty after
+// session.open), nothing already encoded is encoded again, what an edit encodes stays in the
+// grid, and the result becomes a new revision (undo returns to the previous one).
 
 import Dispatch
 import Editing

@@ -23,7 +23,8 @@ public struct InitializeMethod: RPCMethod {
         let limits = server.sessions.limits
         return .object([
             "protocolVersion": .string(protocolVersion),
-            "serverInfo": .object(["name": .string("maskgit-rpc"), "version": .string(serverVersion)]),
+            "serverInfo": .object(["name": .string("maskgit-rpc"), "version": .string(serverVersion),
+                                   "compute": computeInfo()]),
             "capabilities": .object([
                 "methods": .array(methodNames().sorted().map { .string($0) }),
                 "batches": .bool(true),
@@ -53,6 +54,13 @@ public struct InitializeMethod: RPCMethod {
             "models": .array(server.modelOrder.compactMap { server.models[$0].map { server.describe($0) } }),
         ])
     }
+}
+
+/// The kernels' backend, instruction set, precision (`--precision`) and thread count.
+func computeInfo() -> JSONValue {
+    let info = ComputeInfo.fields
+    return .object(["backend": .string(info.backend), "isa": .string(info.isa), "precision": .string(info.precision),
+                    "nativeBF16": .bool(info.nativeBF16), "threads": .int(info.threads)])
 }
 
 /// `ping`: `{}` at once.

@@ -6,8 +6,10 @@ import Engine
 import Foundation
 import JSONRPC
 
-/// `session.open {image, model?}`: decodes the image, tokenizes it once (native tiles) and keeps
-/// both; later edits on the session re-encode nothing they already have.
+/// `session.open {image, model?}`: decodes the image and keeps it with an empty token grid
+/// (every token `missing`): opening encodes nothing. Each edit encodes only the window its
+/// context needs where the grid has no tokens yet, and the session keeps what it encoded, so a
+/// later edit of the same area re-encodes nothing and one elsewhere encodes only its own window.
 public struct SessionOpenMethod: RPCMethod {
     let server: ServerContext
     public init(context: ServerContext) { server = context }
@@ -20,15 +22,12 @@ public struct SessionOpenMethod: RPCMethod {
             throw ServerError.invalidParams(field: "image", expected: "an image (base64 or {\"path\"})", got: "nothing")
         }
         let image = try server.images.readImage(ref, field: "image")
-        let tokens: TokenGrid
-        do {
-            tokens = try model.editor().tokenize(image) { done, total in
-                context.progress?.report(progress: Double(done), total: Double(total), message: "tokenizing tile \(done)/\(total)")
-                return !context.cancellation.isCancelled
-            }
-        } catch {
-            throw rpcError(error, context: context, stage: "tokenizing")
+        try context.checkCancelled(stage: "decoding")
+        let shape: GridShape
+        do { shape = try model.editor().tokenShape(width: image.width, height: image.height) } catch {
+            throw rpcError(error, context: context, stage: "opening")
         }
+        let tokens = TokenGrid(width: shape.width, height: shape.height)
         let (id, evicted) = try server.sessions.open(model: model.name, revision: Revision(image: image, tokens: tokens, operation: "open", seed: nil))
         var answer = sessionSummary(try server.sessions.snapshot(id)).objectValue ?? [:]
         if !evicted.isEmpty { answer["evictedSessions"] = .array(evicted.map { .string($0) }) }

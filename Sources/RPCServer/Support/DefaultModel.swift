@@ -44,7 +44,7 @@ public enum OpenRPCDocument {
               let data = try? Data(contentsOf: url),
               let value = try? JSONParser.parse(Array(data))
         else {
-            return .object(["openrpc": .string("1.2.6"), "info": .object(["title": .string("maskgit-rpc"), "version": .string(protocolVersion)]),
+            return .object(["openrpc": .string("1.3.2"), "info": .object(["title": .string("maskgit-rpc"), "version": .string(protocolVersion)]),
                             "methods": .array([]), "x-error": .string("bundled document missing")])
         }
         return value

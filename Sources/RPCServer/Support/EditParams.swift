@@ -86,8 +86,23 @@ extension Params {
             return i
         }
         if let name = value.stringValue {
-            if let i = model.classNames.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return i }
-            throw ServerError.invalidParams(field: field, expected: "a class name of model \(model.name) (see models.list)", got: name)
+            let names = model.classNames
+            func quoted(_ i: Int) -> String { "\(i) \"\(names[i])\"" }
+            switch model.lookUpClass(name) {
+            case .found(let i): return i
+            case .ambiguous(let labels):
+                throw ServerError.invalidParams(field: field, expected: "a class name of model \(model.name) naming one class", got: name,
+                                                detail: "it names \(labels.map(quoted).joined(separator: ", ")); give the label number")
+            case .notFound(let suggestions):
+                var detail = suggestions.isEmpty ? "" : "did you mean \(suggestions.map(quoted).joined(separator: " or "))? "
+                if names.count <= 32 {
+                    detail += "the classes are " + names.indices.map(quoted).joined(separator: ", ")
+                } else {
+                    detail += "models.list names all \(names.count) classes"
+                }
+                throw ServerError.invalidParams(field: field, expected: "a class name of model \(model.name) or a label in 0...\(names.count - 1)",
+                                                got: name, detail: detail)
+            }
         }
         throw ServerError.invalidParams(field: field, expected: "a class label or name", got: value.typeName)
     }
