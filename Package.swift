@@ -220,7 +220,9 @@ let package = Package(
             name: "EditingTests",
             dependencies: [
                 "Editing",
-            ]
+                "ImageCodecs",
+            ],
+            exclude: ["Fixtures"]  // read from #filePath; producing commands beside them
         ),
     ]
 )
