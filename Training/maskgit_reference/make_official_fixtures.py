@@ -3,6 +3,7 @@
     .venv/bin/python Training/maskgit_reference/make_official_fixtures.py schedule
     .venv/bin/python Training/maskgit_reference/make_official_fixtures.py random
     .venv/bin/python Training/maskgit_reference/make_official_fixtures.py decodes
+    .venv/bin/python Training/maskgit_reference/make_official_fixtures.py decodes-small
     .venv/bin/python Training/maskgit_reference/make_official_fixtures.py composite
 
 * `schedule` -> Tests/EditingTests/Fixtures/official-schedule.json: the clamped mask_len of
@@ -16,6 +17,9 @@
   (generation from all-mask input, class editing with the official latent mask, start 2 of
   12) on the tiny random model, with the Flax transformer (`flax_modules.Transformer`) as
   `tokens_to_logits`, batch 1, for several seeds.
+* `decodes-small` -> Tests/EngineTests/Fixtures/small-transformer/: a random narrow transformer
+  with the official vocabulary layout and 257 positions (Flax msgpack) and whole official decodes
+  of its 256 image positions (generation T 16, class edit start 2 of 12).
 * `composite` -> Tests/EditingTests/Fixtures/official-composite/: the official composite
   weight (Pillow bicubic resize + GaussianBlur of the uint8 latent mask) as 8-bit PNGs for
   several image sizes and boxes, plus `cases.json`.
@@ -203,6 +207,63 @@ def decodes_fixture() -> dict:
             "cases": cases}
 
 
+# MARK: - decodes at the official 256 sequence shape (small random transformer)
+
+
+SMALL = REPO / "Tests" / "EngineTests" / "Fixtures" / "small-transformer"
+
+
+def small_decodes_fixture() -> dict:
+    """A random transformer with the official vocabulary layout and sequence length (1024 codes,
+    classes, mask 2024-like at V-1; 257 positions), narrow (hidden 32, 2 layers), saved as Flax
+    msgpack; whole official decodes of its 256 image positions with the pinned JAX."""
+    from maskgit_reference import checkpoint_io as cio
+    from maskgit_reference import flax_modules as fm
+    from maskgit_reference import make_fixtures as mf
+    from maskgit_reference.config import TransformerConfig
+
+    codes, classes = 1024, 10
+    cfg = TransformerConfig(vocab_size=codes + classes + 1, hidden_size=32, num_layers=2, num_heads=4,
+                            intermediate_size=64, seq_len=257)
+    params = mf.random_tree(fm.init_shapes_transformer(cfg), np.random.default_rng(20261202))
+    SMALL.mkdir(parents=True, exist_ok=True)
+    cio.save_msgpack(SMALL / "transformer.msgpack", params)
+    model = fm.Transformer(cfg)
+    mask_id = cfg.vocab_size - 1
+
+    @jax.jit
+    def _logits(seq):
+        return model.apply({"params": params}, seq)[..., :codes]
+
+    def tokens_to_logits(seq):
+        return _logits(seq)
+
+    rng = np.random.default_rng(5)
+    image_tokens = rng.integers(0, codes, size=(1, 256)).astype(np.int32)
+    cases = []
+    for seed in (0, 42, 1234):
+        label = seed % classes
+        if seed == 0:   # one generation (the costly case for the Swift debug test), three edits
+            inputs = np.concatenate([[[codes + label]], np.full((1, 256), mask_id)], axis=1).astype(np.int32)
+            final, _ = od.decode(jnp.asarray(inputs), jax.random.PRNGKey(seed), tokens_to_logits, mask_token_id=mask_id,
+                                 num_iter=16, start_iter=0, choice_temperature=4.5, method="cosine")
+            cases.append({"kind": "generate", "seed": seed, "class": label, "steps": 16, "start": 0,
+                          "input": inputs[0, 1:].tolist(), "tokens": np.asarray(final[0, -1, 1:]).tolist()})
+        lm = od.edit_token_mask(128, 64, 96, 112, image_size=256).reshape(1, -1)
+        masked = ((1 - lm) * image_tokens + mask_id * lm).astype(np.int32)
+        inputs = np.concatenate([[[codes + label]], masked], axis=1).astype(np.int32)
+        final, _ = od.decode(jnp.asarray(inputs), jax.random.PRNGKey(seed), tokens_to_logits, mask_token_id=mask_id,
+                             num_iter=12, start_iter=2, choice_temperature=4.5, method="cosine")
+        cases.append({"kind": "classEdit", "seed": seed, "class": label, "steps": 12, "start": 2,
+                      "box": [128, 64, 96, 112], "input": inputs[0, 1:].tolist(),
+                      "tokens": np.asarray(final[0, -1, 1:]).tolist()})
+    return {"command": f"{COMMAND} decodes-small", "jax": jax.__version__, "maskTokenID": mask_id,
+            "config": json.loads(cfg.to_json()),
+            "note": "transformer.msgpack beside this file (random weights, numpy seed 20261202); batch 1, "
+                    "jax_threefry_partitionable True; 256 image positions, class token 1024+class prepended",
+            "cases": cases}
+
+
 # MARK: - composite
 
 
@@ -251,7 +312,7 @@ def composite_fixture() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["schedule", "random", "decodes", "composite"])
+    ap.add_argument("what", choices=["schedule", "random", "decodes", "decodes-small", "composite"])
     a = ap.parse_args()
     if a.what == "schedule":
         _write_json(EDITING_FIXTURES / "official-schedule.json", schedule_fixture())
@@ -259,6 +320,8 @@ def main() -> None:
         _write_json(EDITING_FIXTURES / "jax-random.json", random_fixture())
     elif a.what == "decodes":
         _write_json(TINY / "official-decodes.json", decodes_fixture())
+    elif a.what == "decodes-small":
+        _write_json(SMALL / "official-decodes.json", small_decodes_fixture())
     else:
         composite_fixture()
 

@@ -58,9 +58,7 @@ extension TokenSampler {
 enum JaxSampling {
     /// e^x rounded once to Float32 (0 at −∞).
     @inline(__always)
-    static func exp32(_ x: Float) -> Float {
-        x == -.infinity ? 0 : Float(DeterministicMath.exp(Double(x)))
-    }
+    static func exp32(_ x: Float) -> Float { JaxRandom.exp32(x) }
 
     /// The choice noise of every image position (element 1 + i of gumbel(choice_rng, [1, 1 + N])).
     static func choiceNoise(key: JaxKey, positions n: Int, unknown: [Bool], layout: JaxThreefryLayout) -> [Float] {

@@ -52,27 +52,21 @@ public enum JaxThreefryLayout: String, Sendable, Hashable, Codable, CaseIterable
 
 /// JAX's threefry-2x32 random functions.
 public enum JaxRandom {
-    @inline(__always)
-    static func rotl(_ x: UInt32, _ r: UInt32) -> UInt32 { (x << r) | (x >> (32 - r)) }
-
     /// The threefry-2x32 block function (20 rounds) of `key` on the counter pair (x0, x1).
+    @inline(__always)
     public static func threefry(_ key: JaxKey, _ x0: UInt32, _ x1: UInt32) -> (UInt32, UInt32) {
         let ks0 = key.high, ks1 = key.low, ks2 = key.high ^ key.low ^ 0x1BD1_1BDA
         var a = x0 &+ ks0, b = x1 &+ ks1
-        @inline(__always) func rounds(_ r: (UInt32, UInt32, UInt32, UInt32)) {
-            for rot in [r.0, r.1, r.2, r.3] {
-                a = a &+ b
-                b = rotl(b, rot)
-                b ^= a
-            }
+        @inline(__always) func round(_ rot: UInt32) {
+            a = a &+ b
+            b = (b << rot) | (b >> (32 - rot))
+            b ^= a
         }
-        let even = (UInt32(13), UInt32(15), UInt32(26), UInt32(6))
-        let odd = (UInt32(17), UInt32(29), UInt32(16), UInt32(24))
-        rounds(even); a = a &+ ks1; b = b &+ ks2 &+ 1
-        rounds(odd); a = a &+ ks2; b = b &+ ks0 &+ 2
-        rounds(even); a = a &+ ks0; b = b &+ ks1 &+ 3
-        rounds(odd); a = a &+ ks1; b = b &+ ks2 &+ 4
-        rounds(even); a = a &+ ks2; b = b &+ ks0 &+ 5
+        round(13); round(15); round(26); round(6); a = a &+ ks1; b = b &+ ks2 &+ 1
+        round(17); round(29); round(16); round(24); a = a &+ ks2; b = b &+ ks0 &+ 2
+        round(13); round(15); round(26); round(6); a = a &+ ks0; b = b &+ ks1 &+ 3
+        round(17); round(29); round(16); round(24); a = a &+ ks1; b = b &+ ks2 &+ 4
+        round(13); round(15); round(26); round(6); a = a &+ ks2; b = b &+ ks0 &+ 5
         return (a, b)
     }
 
@@ -128,10 +122,40 @@ public enum JaxRandom {
         return -log32(-log32(u))
     }
 
-    /// log in Float32: the natural log rounded once (via DeterministicMath in Double); −∞ at 0.
+    /// log in Float32: the natural log in Double (basic operations only, a few Double ulps),
+    /// rounded once; −∞ at 0, NaN below.
     @inline(__always)
     public static func log32(_ x: Float) -> Float {
-        Float(DeterministicMath.log(Double(x)))
+        guard x > 0, x.isFinite else { return x == 0 ? -.infinity : (x == .infinity ? x : .nan) }
+        var m = Double(x.significand), e = Double(Int(x.exponent))
+        if m > 1.414_213_562_373_095_048_8 {
+            m /= 2
+            e += 1
+        }
+        // log m = 2·atanh(s) = 2(s + s³/3 + ... + s²¹/21), |s| ≤ 0.1716.
+        let t = (m - 1) / (m + 1), t2 = t * t
+        var p = 1.0 / 21
+        p = p * t2 + 1.0 / 19; p = p * t2 + 1.0 / 17; p = p * t2 + 1.0 / 15; p = p * t2 + 1.0 / 13
+        p = p * t2 + 1.0 / 11; p = p * t2 + 1.0 / 9; p = p * t2 + 1.0 / 7; p = p * t2 + 1.0 / 5
+        p = p * t2 + 1.0 / 3; p = p * t2 + 1
+        return Float(2 * t * p + e * DeterministicMath.ln2)
+    }
+
+    /// e^x in Float32: in Double (basic operations only), rounded once; 0 below about −104.
+    @inline(__always)
+    public static func exp32(_ x: Float) -> Float {
+        guard x > -104 else { return 0 }
+        guard x < 89 else { return .infinity }
+        let d = Double(x)
+        let k = (d / DeterministicMath.ln2).rounded()
+        let r = (d - k * 6.931_471_803_691_238_164_90e-01) - k * 1.908_214_929_270_587_700_02e-10   // |r| ≤ ln2/2
+        // Taylor to r^13 (error < 1e-16 relative).
+        var p = 1.0 / 6_227_020_800
+        p = p * r + 1.0 / 479_001_600; p = p * r + 1.0 / 39_916_800; p = p * r + 1.0 / 3_628_800
+        p = p * r + 1.0 / 362_880; p = p * r + 1.0 / 40320; p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720
+        p = p * r + 1.0 / 120; p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1
+        p = p * r + 1
+        return Float(p * Double(sign: .plus, exponent: Int(k), significand: 1))
     }
 
     /// `jax.random.categorical(key, logits)` for one row of a [rows, V] logits array:
