@@ -24,6 +24,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // oneDNN 2.6 (Debian libdnnl-dev, which ships no pkg-config file). Only DNNLKernels uses it.
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         // libpng 1.6. Only ImageCodecs imports it.
         .systemLibrary(
             name: "CPNG",
@@ -37,6 +42,13 @@ let package = Package(
             providers: [.apt(["libwebp-dev"])]
         ),
 
+        // libjpeg-turbo through the libjpeg API. Only JPEGShim calls it.
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+
         // MARK: PNGShim: libpng calls behind setjmp (libpng's longjmp must not cross Swift frames)
         .target(
             name: "PNGShim",
@@ -45,13 +57,32 @@ let package = Package(
             ]
         ),
 
-        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG and WebP codecs, typed errors
+        // MARK: JPEGShim: libjpeg calls behind setjmp (its error_exit must not cross Swift frames)
+        .target(
+            name: "JPEGShim",
+            dependencies: [
+                "CJPEG",
+            ]
+        ),
+
+        // MARK: DNNLKernels: oneDNN matmul / convolution primitives with weights reordered once (C)
+        .target(
+            name: "DNNLKernels",
+            dependencies: [
+                "CDNNL",
+            ],
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]
+        ),
+
+        // MARK: ImageCodecs: 8-bit RGB/RGBA image value, PNG, WebP and JPEG codecs, typed errors
         .target(
             name: "ImageCodecs",
             dependencies: [
                 "CPNG",
                 "CWebP",
                 "PNGShim",
+                "JPEGShim",
             ]
         ),
 
@@ -60,6 +91,7 @@ let package = Package(
             name: "Tensors",
             dependencies: [
                 "CBLAS",
+                "DNNLKernels",
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
@@ -142,7 +174,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: maskgit-cli: thin command line over the libraries (image round trip, later convert/bench)
+        // MARK: maskgit-cli: thin command line over the libraries (image round trip, convert, batch edits)
         .executableTarget(
             name: "maskgit-cli",
             dependencies: [
@@ -151,6 +183,10 @@ let package = Package(
                 "Checkpoints",
                 "VQGAN",
                 "Transformer",
+                "Editing",
+                "Engine",
+                "JSONRPC",
+                "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sends every request file in Examples/requests (pretty-printed JSON; JSON strings hold no raw
 # newlines, so deleting the newlines makes each one line). Paths in them are relative to the
-# first --allow-root, Examples/; they write into Examples/out/.
+# working directory (the repository root), inside the --allow-root Examples/; they write into
+# Examples/out/.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 

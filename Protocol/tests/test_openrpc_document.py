@@ -171,7 +171,7 @@ def example_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("examples")
     for png in (REPO / "Examples" / "images").glob("*.png"):
         shutil.copy(png, root / png.name)
-    client = Client(BINARY, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False)
+    client = Client(BINARY, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False, cwd=root)
     yield client
     client.close()
 

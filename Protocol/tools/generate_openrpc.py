@@ -7,7 +7,8 @@ their examples, whose results are real answers of the server on the tiny random 
 
 The examples run in order (`x-step`) on one fresh server started as
 `maskgit-rpc --model Tests/EngineTests/Fixtures/tiny --allow-root DIR` where DIR holds copies of
-Examples/images/*.png; relative paths in the examples are relative to DIR. Timings are rounded
+Examples/images/*.png, in DIR as its working directory (relative paths in the examples are
+relative to it). Timings are rounded
 to 0 so that regenerating gives the same file. The document is bundled with the server
 (Sources/RPCServer/Resources/openrpc.json; Protocol/openrpc.json links to it) and served by
 `rpc.discover`: rebuild the server after regenerating.
@@ -91,7 +92,8 @@ SCHEMAS: dict = {
         "description": "An input image, PNG or WebP (the format is sniffed from the bytes; 8- and 16-bit, grey, RGB, RGBA, "
                        "palette; 16-bit is reduced to 8). A string is base64, optionally as a data URL "
                        "(\"data:image/png;base64,...\"); {\"data\"} is the same; {\"path\"} names a file the server reads, "
-                       "absolute or relative to the first allowed root, inside an --allow-root directory (-32009 otherwise).",
+                       "absolute or relative to the server's working directory, inside an --allow-root directory (-32009 otherwise; "
+                       "no symbolic link below a root is followed; at most maxFileBytes, -32007).",
         "oneOf": [
             {"type": "string", "minLength": 1, "description": "Base64 (or a base64 data URL) of the file's bytes."},
             obj({"data": {"type": "string", "minLength": 1}, "mediaType": {"type": "string", "description": "Ignored: the format is sniffed."}},
@@ -103,15 +105,21 @@ SCHEMAS: dict = {
         "transport": {"type": "string", "enum": ["base64", "path", "none"], "default": "base64",
                       "description": "base64: the image inline in the answer; path: written to `path` (atomically: a temporary "
                                      "file in the same directory, then rename); none: no pixels (metadata only)."},
-        "format": {"type": "string", "enum": ["png", "webp"], "default": "png"},
+        "format": {"type": "string", "enum": ["png", "webp", "jpeg", "jpg"],
+                   "description": "Absent: the format `path`'s extension names (.png, .webp, .jpg/.jpeg/.jpe/.jfif), else png. "
+                                  "A format that contradicts the extension, or a path with no such extension and no format, "
+                                  "is -32602 (field output.format / output.path): the server never picks a format silently. "
+                                  "jpeg cannot hold transparency: an image with any alpha below 255 is -32602."},
         "quality": {"type": "number", "minimum": 0, "maximum": 100,
-                    "description": "WebP only: lossy quality; absent = lossless WebP. PNG is always lossless."},
+                    "description": "WebP: lossy quality (absent = lossless WebP). JPEG: quality 1...100 (absent = 90). "
+                                   "PNG is always lossless."},
         "path": {"type": "string", "minLength": 1,
-                 "description": "Where the server writes the image (absolute, or relative to the first allowed root; inside an "
-                                "allowed root). Giving a path implies transport \"path\". The directory must exist (-32014)."},
+                 "description": "Where the server writes the image (absolute, or relative to the server's working directory; inside "
+                                "an allowed root, no symbolic link below it followed). Giving a path implies transport \"path\". "
+                                "The directory must exist (-32014)."},
     }, description="How the result image comes back. Absent: base64 PNG."),
     "ImageResult": obj({
-        "mediaType": {"type": "string", "enum": ["image/png", "image/webp"]},
+        "mediaType": {"type": "string", "enum": ["image/png", "image/webp", "image/jpeg"]},
         "width": NONNEG, "height": NONNEG,
         "channels": {"type": "integer", "enum": [3, 4]},
         "bytes": {"type": "integer", "minimum": 0, "description": "Size of the encoded file."},
@@ -183,13 +191,17 @@ SCHEMAS: dict = {
         "seed": {"type": "integer", "minimum": 0,
                  "description": "The seed used; a random seed (none given) is drawn below 2^53, so it can be sent back as it is."},
         "width": NONNEG, "height": NONNEG,
-        "featherRadius": {"type": "number", "minimum": 0, "description": "The Gaussian radius (pixels) used to blend the edit into kept pixels."},
+        "featherRadius": {"type": "number", "minimum": 0, "description": "The Gaussian radius σ (image pixels) used to blend the edit into kept pixels."},
+        "band": {"type": "integer", "minimum": 0,
+                 "description": "⌈3 · featherRadius⌉, the reach of the truncated Gaussian: every pixel whose Chebyshev distance "
+                                "(max(|dx|, |dy|)) to the composite region (the pixel mask for composite \"mask\", the regenerated "
+                                "token cells for \"tokens\") is greater keeps its input bytes exactly. 0 for outpaint and generate."},
         "windows": {"type": "array", "items": S("Window")},
         "session": {**S("SessionSummary"), "description": "On a session (or generate with openSession): the new revision."},
         "evictedSessions": EVICTED,
         "image": S("ImageResult"),
         "timings": obj({"totalMs": {"type": "number", "minimum": 0}}, ["totalMs"]),
-    }, ["model", "seed", "width", "height", "featherRadius", "windows", "timings"], "The answer of generate, inpaint, outpaint and classEdit."),
+    }, ["model", "seed", "width", "height", "featherRadius", "band", "windows", "timings"], "The answer of generate, inpaint, outpaint and classEdit."),
     "Model": obj({
         "name": STR,
         "default": {"type": "boolean", "description": "The model used when a request names none."},
@@ -228,13 +240,22 @@ SCHEMAS: dict = {
     "Limits": obj({
         "maxLineBytes": {"type": "integer", "description": "Longest accepted message line (--max-line-bytes); longer → -32007 with id null."},
         "maxPixels": {"type": "integer", "description": "Largest image, input or outpainted (--max-pixels)."},
-        "maxQueuedRequests": {"type": "integer", "description": "Requests that may wait behind the running one (--max-queue); more → -32006."},
+        "maxQueuedRequests": {"type": "integer", "description": "Requests that may wait behind the running one (--max-queue); a batch counts as "
+                                                               "its size and is admitted whole or answered -32006 for each request."},
+        "maxBatchRequests": {"type": "integer", "description": "Requests in one batch (--max-batch); more → one -32007 with id null."},
+        "maxJSONValues": {"type": "integer", "description": "JSON values in one line, nested ones included; more → one -32007 with id null."},
+        "maxJSONDepth": {"type": "integer", "description": "Nesting of arrays and objects in one line; deeper → one -32007 with id null."},
+        "maxFileBytes": {"type": "integer", "description": "Largest image file read from a path (--max-file-bytes), checked before reading; more → -32007."},
+        "maxMaskRects": {"type": "integer", "description": "Rectangles in one mask (--max-rects); more → -32007."},
+        "maxOutpaintWindows": {"type": "integer", "description": "Context windows one outpaint may plan (--max-windows); more → -32007."},
+        "maxSteps": {"type": "integer", "description": "Decoding steps per window (steps ≤ this)."},
         "maxSessions": {"type": "integer", "description": "Open sessions before the least recently used is evicted (--max-sessions)."},
         "sessionMemoryBudgetBytes": {"type": "integer", "description": "Memory of all sessions before LRU eviction (--session-memory MiB)."},
         "maxUndo": {"type": "integer", "description": "Undo depth per session (--max-undo); older revisions are dropped."},
         "allowedRoots": {"type": "array", "items": STR,
                          "description": "Directories image paths may name (--allow-root; default: the working directory and the system temporary directory)."},
-    }, ["maxLineBytes", "maxPixels", "maxQueuedRequests", "maxSessions", "sessionMemoryBudgetBytes", "maxUndo", "allowedRoots"]),
+    }, ["maxLineBytes", "maxPixels", "maxQueuedRequests", "maxBatchRequests", "maxJSONValues", "maxJSONDepth", "maxFileBytes",
+        "maxMaskRects", "maxOutpaintWindows", "maxSteps", "maxSessions", "sessionMemoryBudgetBytes", "maxUndo", "allowedRoots"]),
     "ProgressToken": {"description": "Chosen by the client, unique among its requests in flight.", "oneOf": [STR, INT]},
     "RequestId": {"description": "A JSON-RPC request id.", "oneOf": [STR, NUM]},
     "ErrorData": obj({
@@ -386,7 +407,19 @@ METHODS = [
             cd("capabilities", {"type": "object"}, "The client's capabilities (accepted, not interpreted yet).")],
            result("InitializeResult", obj({
                "protocolVersion": {"type": "string", "const": PROTOCOL_VERSION},
-               "serverInfo": obj({"name": STR, "version": STR}, ["name", "version"]),
+               "serverInfo": obj({"name": STR, "version": STR,
+                                  "compute": obj({
+                                      "backend": {"type": "string", "enum": ["oneDNN", "openBLAS"],
+                                                  "description": "The library computing the GEMMs and convolutions "
+                                                                 "(oneDNN where it starts, chosen by CPU features)."},
+                                      "isa": {"type": "string", "description": "oneDNN's name for the CPU's instruction set, "
+                                                                               "e.g. avx2, avx512_core_bf16, avx512_core_amx."},
+                                      "precision": {"type": "string", "enum": ["fp32", "bf16"],
+                                                    "description": "Arithmetic of the weight GEMMs (--precision; auto resolved)."},
+                                      "nativeBF16": {"type": "boolean", "description": "The CPU has AVX512-BF16 or AMX-BF16."},
+                                      "threads": {"type": "integer", "minimum": 1, "description": "Kernel threads (--threads)."},
+                                  }, ["backend", "isa", "precision", "nativeBF16", "threads"])},
+                                 ["name", "version", "compute"]),
                "capabilities": obj({
                    "methods": {"type": "array", "items": STR, "description": "Every method the server answers."},
                    "batches": BOOL,
@@ -478,7 +511,7 @@ METHODS = [
     method("exit", "Ends the process: status 0 after shutdown, 1 without.", [], None, [], notification=True,
            answered="never as a notification; null when sent with an id",
            tags=["lifecycle"], description="Requests queued before it finish first (a pipe that sends everything at once gets every "
-                                           "answer); SIGTERM instead cancels the running request and answers every queued one -32800 "
+                                           "answer); SIGTERM or SIGINT instead cancels the running request and answers every queued one -32800 "
                                            "(stage \"queued\") before the process ends."),
     method("$/cancelRequest", "Cancels a request by id (LSP).",
            [cd("id", S("RequestId"), "The id of the request to cancel.", required=True)], None, [], notification=True,
@@ -626,7 +659,7 @@ def build(client: Client) -> dict:
                      "summary": "A subprocess: requests on its stdin, answers and notifications on its stdout, logs on stderr."}],
         "x-transport": {"kind": "stdio", "framing": "line-delimited JSON (one message per line, UTF-8, \\n)",
                         "command": "maskgit-rpc [--model DIR]... [--allow-root DIR]... [--strict] [--max-pixels N] [--max-line-bytes N] "
-                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--quiet]"},
+                                   "[--max-sessions N] [--session-memory MiB] [--max-undo N] [--max-queue N] [--threads N] [--precision fp32|bf16|auto] [--quiet]"},
         "x-design-choices": DESIGN_CHOICES,
         "x-known-issues": KNOWN_ISSUES,
         "x-error-data": {"$ref": "#/components/schemas/ErrorData"},
@@ -655,7 +688,8 @@ def main() -> int:
     for png in IMAGES.glob("*.png"):
         shutil.copy(png, root / png.name)
     try:
-        with Client(args.binary, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False) as client:
+        with Client(args.binary, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False,
+                    cwd=root) as client:
             document = build(client)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -2,14 +2,15 @@
 
 import Foundation
 
-/// Decodes PNG or WebP bytes, chosen by their signature (never by a file name).
+/// Decodes PNG, WebP or JPEG bytes, chosen by their signature (never by a file name).
 public enum ImageDecoder {
-    /// Decodes `bytes` as PNG or WebP. See ``PNGDecoder`` and ``WebPDecoder`` for the output
-    /// layout (RGB, or RGBA when the file can carry transparency).
+    /// Decodes `bytes` as PNG, WebP or JPEG. See ``PNGDecoder``, ``WebPDecoder`` and
+    /// ``JPEGDecoder`` for the output layout (RGB, or RGBA when the file can carry transparency;
+    /// JPEG is always RGB, EXIF orientation applied).
     ///
     /// Throws ``ImageCodecError/emptyInput`` for no bytes, ``ImageCodecError/truncated(_:)``
     /// for a file cut inside its signature, and ``ImageCodecError/unknownFormat(leadingBytes:)``
-    /// for anything that is neither format.
+    /// for anything that is none of the three.
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default)
         throws(ImageCodecError) -> RGBImage
     {
@@ -17,6 +18,7 @@ public enum ImageDecoder {
         switch ImageFormat.sniff(bytes) ?? ImageFormat.truncatedSignature(bytes) {
         case .png: return try PNGDecoder.decode(bytes, limits: limits)
         case .webp: return try WebPDecoder.decode(bytes, limits: limits)
+        case .jpeg: return try JPEGDecoder.decode(bytes, limits: limits)
         case nil: throw .unknownFormat(leadingBytes: ImageCodecError.hexPrefix(bytes))
         }
     }
@@ -42,12 +44,15 @@ public enum ImageEncoding: Sendable, Equatable, Hashable {
     case png
     /// WebP, lossless or lossy.
     case webp(WebPQuality)
+    /// Baseline JPEG at a quality 1...100 (see ``JPEGEncoder``); RGB only.
+    case jpeg(quality: Int)
 
     /// The container format.
     public var format: ImageFormat {
         switch self {
         case .png: .png
         case .webp: .webp
+        case .jpeg: .jpeg
         }
     }
 }
@@ -61,6 +66,7 @@ public enum ImageEncoder {
         switch encoding {
         case .png: try PNGEncoder.encode(image)
         case .webp(let quality): try WebPEncoder.encode(image, quality: quality)
+        case .jpeg(let quality): try JPEGEncoder.encode(image, quality: quality)
         }
     }
 }

@@ -7,6 +7,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Byte offset of the problem.
     public let offset: Int
     public let reason: String
+    /// Set when the text is refused for a limit (values or nesting), not for its syntax.
+    public var limit: Int? = nil
 
     public var description: String { "\(reason) at byte \(offset)" }
 }
@@ -18,12 +20,21 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Values still allowed (every value counts, nested ones included).
+    private var valuesLeft: Int
+    private let maxValues: Int
 
-    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private init(_ bytes: [UInt8], maxValues: Int) {
+        self.bytes = bytes
+        self.maxValues = maxValues
+        valuesLeft = maxValues
+    }
 
-    /// Parses `bytes` as a single JSON value.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    /// Parses `bytes` as a single JSON value of at most `maxValues` values in all (arrays and
+    /// objects count as one each, plus their members), so the tree built for one text is bounded
+    /// by a count, not only by the text's length.
+    public static func parse(_ bytes: [UInt8], maxValues: Int = .max) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, maxValues: maxValues)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -38,6 +49,12 @@ public struct JSONParser {
 
     private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
+    private func depthError() -> JSONParseError {
+        var e = error("nesting deeper than \(JSONParser.maxDepth)")
+        e.limit = JSONParser.maxDepth
+        return e
+    }
+
     private mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -49,6 +66,12 @@ public struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
+        valuesLeft -= 1
+        guard valuesLeft >= 0 else {
+            var e = error("more than \(maxValues) JSON values")
+            e.limit = maxValues
+            throw e
+        }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -72,7 +95,7 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        guard depth <= JSONParser.maxDepth else { throw depthError() }
         index += 1
         var object = JSONObject()
         skipWhitespace()
@@ -95,7 +118,7 @@ public struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        guard depth <= JSONParser.maxDepth else { throw depthError() }
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()

@@ -100,12 +100,21 @@ public enum IncomingMessage: Sendable, Equatable {
     /// The line cannot be used at all (parse error, empty batch): answer once with a null id.
     case unusable(RPCError)
 
-    /// Decodes one line of input.
-    public static func decode(_ line: [UInt8]) -> IncomingMessage {
+    /// Decodes one line of input of at most `maxValues` JSON values (more → -32007
+    /// `limit_exceeded`, like an oversized line).
+    /// A batch of more than `maxBatch` requests is refused whole the same way, before its
+    /// items are validated.
+    public static func decode(_ line: [UInt8], maxValues: Int = .max, maxBatch: Int = .max) -> IncomingMessage {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(line)
+            value = try JSONParser.parse(line, maxValues: maxValues)
         } catch {
+            if let limit = error.limit {
+                return .unusable(RPCError(code: -32007, message: "Message refused: \(error.description)",
+                                          data: .object(["reason": .string("limit_exceeded"), "limit": .int(limit),
+                                                         "field": .string(limit == maxValues ? "values" : "depth"),
+                                                         "detail": .string(error.description)])))
+            }
             return .unusable(RPCError(code: StandardErrorCode.parseError, message: "Parse error",
                                       data: .object(["reason": .string("parse_error"),
                                                      "detail": .string(error.description)])))
@@ -114,6 +123,11 @@ public enum IncomingMessage: Sendable, Equatable {
             guard !items.isEmpty else {
                 return .unusable(RPCError(code: StandardErrorCode.invalidRequest, message: "Invalid Request",
                                           data: .object(["reason": .string("empty_batch")])))
+            }
+            guard items.count <= maxBatch else {
+                return .unusable(RPCError(code: -32007, message: "Batch of \(items.count) requests exceeds the limit of \(maxBatch)",
+                                          data: .object(["reason": .string("limit_exceeded"), "limit": .int(maxBatch),
+                                                         "got": .int(items.count), "field": .string("batch")])))
             }
             return .batch(items.map(IncomingItem.init(validating:)))
         }

@@ -55,6 +55,19 @@ public struct RequestContext: Sendable {
     public let progress: ProgressReporter?
     public let cancellation: CancellationFlag
 
+    /// A context for calling a method in-process, with no transport (`maskgit-cli batch`): no
+    /// progress notifications, a cancellation flag of the caller's.
+    public init(id: RequestID? = nil, method: String, cancellation: CancellationFlag = CancellationFlag()) {
+        self.init(id: id, method: method, progress: nil, cancellation: cancellation)
+    }
+
+    init(id: RequestID?, method: String, progress: ProgressReporter?, cancellation: CancellationFlag) {
+        self.id = id
+        self.method = method
+        self.progress = progress
+        self.cancellation = cancellation
+    }
+
     /// Throws the -32800 cancellation error when a cancel arrived for this request.
     public func checkCancelled(stage: String, completedSteps: Int? = nil) throws(RPCError) {
         if cancellation.isCancelled { throw RequestContext.cancelledError(stage: stage, completedSteps: completedSteps) }

@@ -28,8 +28,19 @@ public enum ServerError {
         return RPCError(code: kind.code, message: message, data: .object(data))
     }
 
+    /// Longest client-supplied text echoed in an error (longer: cut, with its length).
+    public static let maxEcho = 200
+
+    /// `text` as it may appear in an error: at most `maxEcho` characters, so a huge id or name
+    /// is not sent back (twice) in full.
+    public static func echo(_ text: String) -> String {
+        guard text.utf8.count > maxEcho else { return text }
+        return String(text.prefix(maxEcho / 2)) + "… (\(text.utf8.count) bytes)"
+    }
+
     /// A -32602 error naming the field.
     public static func invalidParams(field: String, expected: String, got: String? = nil, detail: String? = nil) -> RPCError {
+        let field = echo(field), got = got.map(echo)
         var data: JSONObject = ["reason": .string("invalid_params"), "field": .string(field), "expected": .string(expected)]
         if let got { data["got"] = .string(got) }
         var message = "Invalid params: \(field) must be \(expected)"

@@ -14,8 +14,18 @@ import Synchronization
 public struct ServerOptions: Sendable {
     /// Longest accepted input line in bytes.
     public var maxLineBytes = 64 * 1024 * 1024
-    /// Most requests waiting behind the running one.
+    /// Most requests waiting behind the running one. A batch counts as the number of its
+    /// requests and is admitted whole or refused whole (-32006 for each of its requests).
     public var maxQueuedJobs = 64
+    /// Most requests in one batch; a longer batch gets one -32007 error (id null).
+    public var maxBatchRequests = 1024
+    /// Most JSON values (of any kind, nested ones included) in one input line; a longer line
+    /// gets one -32007 error (id null) before it is built in memory.
+    public var maxJSONValues = 1 << 18
+    /// Most rectangles in one mask.
+    public var maxMaskRects = 4096
+    /// Most context windows one outpaint may plan (its decode costs windows × steps passes).
+    public var maxOutpaintWindows = 1024
     /// When true, requests before `initialize` get -32002 (LSP behaviour); by default they
     /// implicitly initialize, so shell one-liners work.
     public var strictLifecycle = false
@@ -55,9 +65,29 @@ public final class ServerCore: Sendable {
         var phase: Phase = .running
         var initialized = false
         var closed = false
+        /// Set when the worker thread has left its loop.
+        var workerFinished = false
+        /// The worker thread's identity (pthread_self), set before the first job runs.
+        var worker: UInt = 0
+
+        /// Requests waiting in the queue (a batch counts as its size).
+        var queuedRequests: Int { queue.reduce(0) { $0 + max(1, $1.items.count) } }
     }
 
     static let workerName = "maskgit-rpc worker"
+
+    /// The calling thread's identity: pthread_self, which is what the OS schedules (thread names
+    /// are neither unique nor reliable: Linux truncates them to 15 bytes).
+    static func currentThreadID() -> UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
+    }
+
+    /// Whether the caller is the worker thread (then it must not wait for the worker).
+    private var onWorker: Bool { state.withLock { $0.worker } == ServerCore.currentThreadID() }
     public let options: ServerOptions
     private let methods: [String: any RPCMethod]
     private let output: @Sendable (JSONValue) -> Void
@@ -65,7 +95,6 @@ public final class ServerCore: Sendable {
     private let state = Mutex(State())
     /// Wakes the worker when work arrives and waiters when it drains.
     private let signal = NSCondition()
-    private let workerDone = DispatchSemaphore(value: 0)
 
     public init(methods: [any RPCMethod], options: ServerOptions = ServerOptions(),
                 output: @escaping @Sendable (JSONValue) -> Void) {
@@ -74,10 +103,16 @@ public final class ServerCore: Sendable {
         self.methods = table
         self.options = options
         self.output = output
-        let worker = Thread { [self] in self.workerLoop() }
+        let started = DispatchSemaphore(value: 0)
+        let worker = Thread { [self] in
+            state.withLock { $0.worker = ServerCore.currentThreadID() }
+            started.signal()
+            self.workerLoop()
+        }
         worker.name = ServerCore.workerName
         worker.stackSize = 8 << 20
         worker.start()
+        started.wait()
     }
 
     /// The names of the methods served, including the built-in lifecycle and cancel methods.
@@ -97,7 +132,7 @@ public final class ServerCore: Sendable {
                 "Message of \(count) bytes exceeds the line limit of \(options.maxLineBytes) bytes",
                 details: ["limit": .int(options.maxLineBytes), "got": .int(count), "field": .string("line")])))
         case .line(let bytes):
-            receive(IncomingMessage.decode(bytes))
+            receive(IncomingMessage.decode(bytes, maxValues: options.maxJSONValues, maxBatch: options.maxBatchRequests))
         }
     }
 
@@ -126,8 +161,8 @@ public final class ServerCore: Sendable {
         guard let method = methods[request.method] else {
             if let id = request.id {
                 output(Outgoing.error(id: id, RPCError(code: StandardErrorCode.methodNotFound,
-                    message: "Method not found: \(request.method)",
-                    data: .object(["reason": .string("method_not_found"), "method": .string(request.method)]))))
+                    message: "Method not found: \(ServerError.echo(request.method))",
+                    data: .object(["reason": .string("method_not_found"), "method": .string(ServerError.echo(request.method))]))))
             }
             return
         }
@@ -173,7 +208,7 @@ public final class ServerCore: Sendable {
                 if s.phase == .running { s.phase = .shutDown }
                 return !s.queue.isEmpty || s.running != nil
             }
-            if busy, Thread.current.name != ServerCore.workerName {
+            if busy, !onWorker {
                 let id = request.id
                 state.withLock { s in
                     s.queue.append(Job(items: [], isBatch: false, preset: [:], action: { id.map { Outgoing.result(id: $0, .null) } }))
@@ -186,8 +221,15 @@ public final class ServerCore: Sendable {
             return { id in Outgoing.result(id: id, .null) }
         case "exit":
             // Queued work finishes first (a pipe that sends everything at once gets every answer);
-            // SIGTERM is the way to stop at once.
-            if Thread.current.name != ServerCore.workerName { waitUntilIdle() }
+            // SIGTERM is the way to stop at once. Inside a batch (on the worker) the batch's
+            // answer, exit's included, is written first: see `execute`.
+            if onWorker {
+                state.withLock { s in
+                    if s.phase == .running || s.phase == .shutDown { s.phase = .exited(code: s.phase == .shutDown ? 0 : 1) }
+                }
+                return { id in Outgoing.result(id: id, .null) }
+            }
+            waitUntilIdle()
             let code: Int32 = state.withLock { $0.phase == .shutDown ? 0 : 1 }
             // Sent as a request, exit is answered before the process ends.
             if let id = request.id { output(Outgoing.result(id: id, .null)) }
@@ -217,16 +259,29 @@ public final class ServerCore: Sendable {
         }
     }
 
+    /// The one admission rule for singles and batches: the queue holds at most
+    /// `maxQueuedJobs` requests; a job that does not fit is refused whole, every request in it
+    /// answered with -32006 (a batch as one array, in order).
     private func enqueue(_ job: Job, id: RequestID?) {
+        let size = max(1, job.items.count)
         let full = state.withLock { s -> Bool in
-            if s.queue.count >= options.maxQueuedJobs { return true }
+            if s.queuedRequests + size > options.maxQueuedJobs { return true }
             s.queue.append(job)
             return false
         }
         if full {
-            if let id {
-                output(Outgoing.error(id: id, ServerError.make(ServerError.queueFull,
-                    "Too many queued requests (limit \(options.maxQueuedJobs))", details: ["limit": .int(options.maxQueuedJobs)])))
+            let refusal = ServerError.make(ServerError.queueFull,
+                "Too many queued requests (limit \(options.maxQueuedJobs))",
+                details: ["limit": .int(options.maxQueuedJobs), "requests": .int(size)])
+            if job.isBatch {
+                var answers: [JSONValue] = []
+                for (position, item) in job.items.enumerated() {
+                    if let preset = job.preset[position] { answers.append(preset) }
+                    else if let rid = item.request.id { answers.append(Outgoing.error(id: rid, refusal)) }
+                }
+                if !answers.isEmpty { output(.array(answers)) }
+            } else if let id {
+                output(Outgoing.error(id: id, refusal))
             }
             return
         }
@@ -292,8 +347,8 @@ public final class ServerCore: Sendable {
         }
         guard let method = methods[request.method] else {
             return request.id.map {
-                Outgoing.error(id: $0, RPCError(code: StandardErrorCode.methodNotFound, message: "Method not found: \(request.method)",
-                                               data: .object(["reason": .string("method_not_found"), "method": .string(request.method)])))
+                Outgoing.error(id: $0, RPCError(code: StandardErrorCode.methodNotFound, message: "Method not found: \(ServerError.echo(request.method))",
+                                               data: .object(["reason": .string("method_not_found"), "method": .string(ServerError.echo(request.method))])))
             }
         }
         return run(item, method: method)
@@ -324,7 +379,10 @@ public final class ServerCore: Sendable {
             signal.broadcast()
             signal.unlock()
         }
-        workerDone.signal()
+        state.withLock { $0.workerFinished = true }
+        signal.lock()
+        signal.broadcast()
+        signal.unlock()
     }
 
     private func execute(_ job: Job) {
@@ -346,12 +404,20 @@ public final class ServerCore: Sendable {
             }
         }
         if !responses.isEmpty { output(.array(responses)) }
+        // An `exit` in the batch: its answer is in the array above; now stop.
+        let pending: Int32? = state.withLock { s in
+            if case .exited(let code) = s.phase, !s.closed { return code }
+            return nil
+        }
+        if let pending { close(exitCode: pending) }
     }
 
     // MARK: Shutdown
 
-    /// Blocks until no job is queued or running (for tests and orderly shutdown).
+    /// Blocks until no job is queued or running (for tests and orderly shutdown). On the worker
+    /// thread (which would wait for itself) it returns at once.
     public func waitUntilIdle() {
+        if onWorker { return }
         signal.lock()
         while state.withLock({ !$0.queue.isEmpty || $0.running != nil }) {
             signal.wait()
@@ -363,8 +429,8 @@ public final class ServerCore: Sendable {
     /// check, and the worker thread finishes. Safe to call more than once.
     public func close(exitCode: Int32 = 0) {
         let (first, dropped) = state.withLock { s -> (Bool, [Job]) in
-            if case .exited = s.phase, s.closed { return (false, []) }
-            s.phase = .exited(code: exitCode)
+            if s.closed { return (false, []) }
+            if case .exited = s.phase {} else { s.phase = .exited(code: exitCode) }
             s.closed = true
             let dropped = s.queue
             s.queue.removeAll()
@@ -383,7 +449,22 @@ public final class ServerCore: Sendable {
         signal.broadcast()
         signal.unlock()
         // `exit` inside a batch runs on the worker itself, which then stops on its own.
-        if Thread.current.name != ServerCore.workerName { workerDone.wait() }
+        if !onWorker { waitForWorker() }
+    }
+
+    private func waitForWorker() {
+        signal.lock()
+        while !state.withLock({ $0.workerFinished }) { signal.wait() }
+        signal.unlock()
+    }
+
+    /// Blocks until the server has closed (an `exit`, `close` or the end of input handled by the
+    /// transport) and the worker has stopped; returns the exit code.
+    public func waitForExit() -> Int32 {
+        signal.lock()
+        while !state.withLock({ $0.closed && $0.workerFinished }) { signal.wait() }
+        signal.unlock()
+        return exitCode ?? 0
     }
 
     /// The exit code once `exit` or `close` happened.

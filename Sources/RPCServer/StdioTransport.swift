@@ -3,8 +3,9 @@
 // stdout belongs to the protocol: at start the real stdout is duplicated for the transport and
 // fd 1 is pointed at stderr, so a stray print can never corrupt the stream. SIGPIPE is ignored
 // and a write error on the protocol fd (the client went away) ends the process quietly with
-// status 0. End of stdin and SIGTERM both shut down cleanly: queued work is dropped, the running
-// request is cancelled at its next step, and the process exits.
+// status 0. End of stdin finishes the queued work, then exits 0; SIGTERM and SIGINT shut down at
+// once: queued work is answered -32800, the running request is cancelled at its next step (and
+// answered -32800), and the process exits 0.
 
 import Foundation
 import JSONRPC
@@ -85,37 +86,52 @@ public enum StdioTransport {
     }
 
     /// Reads stdin until end of file, feeding `server`; returns the exit status.
+    ///
+    /// Reading runs on its own thread and this one waits for the server to close, so an `exit`
+    /// that arrives inside a batch (handled by the worker) ends the process even while stdin
+    /// stays open. SIGTERM and SIGINT (Ctrl-C) both cancel the running request, answer every
+    /// queued one with -32800, and exit 0.
     public static func serve(_ server: ServerCore, framer maxLineBytes: Int) -> Int32 {
-        let term = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        signal(SIGTERM, SIG_IGN)
-        term.setEventHandler {
-            Log.info("SIGTERM: shutting down")
-            server.close(exitCode: 0)
-            exit(0)
+        var sources: [any DispatchSourceSignal] = []
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            signal(number, SIG_IGN)
+            source.setEventHandler {
+                Log.info("\(name): shutting down")
+                server.close(exitCode: 0)
+            }
+            source.resume()
+            sources.append(source)
         }
-        term.resume()
 
-        var framer = LineFramer(maxLineBytes: maxLineBytes)
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while server.exitCode == nil {
-            let n = buffer.withUnsafeMutableBytes { raw in read(STDIN_FILENO, raw.baseAddress, raw.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                Log.warning("reading stdin failed: \(String(cString: strerror(errno)))")
-                break
+        let reader = Thread {
+            var framer = LineFramer(maxLineBytes: maxLineBytes)
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while server.exitCode == nil {
+                let n = buffer.withUnsafeMutableBytes { raw in read(STDIN_FILENO, raw.baseAddress, raw.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    Log.warning("reading stdin failed: \(String(cString: strerror(errno)))")
+                    break
+                }
+                if n == 0 { break }
+                for frame in framer.append(buffer[0..<n]) {
+                    server.receive(frame)
+                    if server.exitCode != nil { break }
+                }
             }
-            if n == 0 { break }
-            for frame in framer.append(buffer[0..<n]) {
-                server.receive(frame)
-                if server.exitCode != nil { break }
+            if server.exitCode == nil {
+                for frame in framer.finish() { server.receive(frame) }
+                // End of input: finish what was asked, then stop (a shell pipe expects its answers).
+                server.waitUntilIdle()
+                server.close(exitCode: 0)
             }
+            // Otherwise an `exit` arrived: whoever handled it closes the server.
         }
-        if server.exitCode == nil {
-            for frame in framer.finish() { server.receive(frame) }
-            // End of input: finish what was asked, then stop (a shell pipe expects its answers).
-            server.waitUntilIdle()
-            server.close(exitCode: 0)
-        }
-        return server.exitCode ?? 0
+        reader.stackSize = 8 << 20
+        reader.start()
+        let code = server.waitForExit()
+        withExtendedLifetime(sources) {}
+        return code
     }
 }

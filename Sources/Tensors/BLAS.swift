@@ -1,4 +1,6 @@
-// BLAS: the one file in Tensors that imports CBLAS (OpenBLAS 0.3.21, pthread build).
+// BLAS: the one file in Tensors that imports CBLAS (OpenBLAS 0.3.21, pthread build), and the
+// single GEMM call site: oneDNN's dnnl_sgemm when the oneDNN backend is in use (Backend.swift),
+// else OpenBLAS.
 //
 // Policy (house style 13, after ggml-blas.cpp): the OpenBLAS thread count is set once per
 // process, before the first product, and never changed afterwards; BLAS is never called from
@@ -9,9 +11,10 @@
 // Legend: M, N, K are the GEMM extents, C[M, N] = A[M, K] · B[K, N].
 
 import CBLAS
+import DNNLKernels
 import Foundation
 
-/// Process-wide OpenBLAS configuration.
+/// Process-wide GEMM thread configuration (OpenBLAS and oneDNN alike).
 ///
 /// The thread count is fixed by the first call to `configure(threads:)`, or by the first
 /// matrix product if nobody configured it: then it comes from the environment variable
@@ -34,6 +37,7 @@ public enum BLAS {
             let count = max(1, threads ?? defaultThreadCount())
             Allocator.configure()  // the other process-wide kernel setting (Allocator.swift)
             openblas_set_num_threads(Int32(clamping: count))
+            mgk_dnnl_set_threads(Int32(clamping: count))  // oneDNN (OpenMP), the same count
             current = count
             return count
         }
@@ -80,6 +84,11 @@ public enum BLAS {
             return
         }
         _ = configure()
+        if Kernels.backend == .oneDNN,
+           mgk_sgemm(Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+                     transposeB ? 1 : 0, beta, c, Int64(ldc)) == 0 {
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k),

@@ -9,22 +9,24 @@ import Foundation
 import Tensors
 
 /// Flax Dense (checkpoint: `kernel` [in, out], `bias` [out]).
+/// In bf16 precision (`Kernels.precision` at load) the kernel is also reordered to bf16 once.
 struct Dense: Sendable {
-    let kernel: Tensor   // [in, out]
-    let bias: Tensor     // [out]
+    let kernel: Tensor              // [in, out]
+    let bias: Tensor                // [out]
+    let packed: PreparedMatrix?     // the kernel in bf16 for oneDNN, or nil (fp32)
 
     init(_ w: WeightScope, in i: Int, out o: Int) throws {
-        kernel = try w.take("kernel", [i, o])
-        bias = try w.take("bias", [o])
+        self.init(kernel: try w.take("kernel", [i, o]), bias: try w.take("bias", [o]))
     }
 
     init(kernel: Tensor, bias: Tensor) {
         self.kernel = kernel
         self.bias = bias
+        packed = PreparedMatrix(kernel, precision: Kernels.precision)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Ops.matmul(x, kernel, bias: bias)   // [L, in] -> [L, out]
+        Ops.matmul(x, kernel, prepared: packed, bias: bias)   // [L, in] -> [L, out]
     }
 }
 

@@ -8,17 +8,21 @@ import Checkpoints
 import Tensors
 
 /// A convolution with an HWIO kernel and an optional bias (checkpoint: `kernel`, `bias`).
+/// The kernel is reordered once at load for oneDNN's NHWC convolution, in the precision
+/// `Kernels.precision` holds then (nil when oneDNN is not in use: im2col + GEMM).
 struct Conv: Sendable {
-    let kernel: Tensor   // [K, K, Ci, Co]
-    let bias: Tensor?    // [Co]
+    let kernel: Tensor              // [K, K, Ci, Co]
+    let bias: Tensor?               // [Co]
+    let prepared: PreparedConv2D?   // the reordered kernel, or nil
 
     init(_ w: WeightScope, size: Int, in ci: Int, out co: Int, bias: Bool) throws {
         kernel = try w.take("kernel", [size, size, ci, co])
         self.bias = bias ? try w.take("bias", [co]) : nil
+        prepared = PreparedConv2D(kernel: kernel, bias: self.bias, precision: Kernels.precision)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        Ops.conv2D(x, kernel: kernel, bias: bias)   // [H, W, Ci] -> [H, W, Co]
+        Ops.conv2D(x, prepared: prepared, kernel: kernel, bias: bias)   // [H, W, Ci] -> [H, W, Co]
     }
 }
 

@@ -68,6 +68,18 @@ struct MaskGITBench: ParsableCommand {
     @Flag(help: "Time the kernels one by one at the official shapes instead (Swift only).")
     var kernels = false
 
+    @Option(help: "Precision of the weight GEMMs: fp32, bf16 or auto (Tensors/Backend.swift).")
+    var precision: String = "fp32"
+
+    @Flag(help: "Serve greedy 8-step generations on stdin/stdout for scripts/bench_vs_pytorch.py (Generate.swift), on the --full-size pair.")
+    var serveGeneration = false
+
+    @Option(help: "Decode steps of a --serve-generation round.")
+    var steps: Int = 8
+
+    @Option(help: "Class label of a --serve-generation round.")
+    var label: Int = 1
+
     enum FilePreference: String, ExpressibleByArgument, CaseIterable {
         case msgpack, safetensors
     }
@@ -75,8 +87,16 @@ struct MaskGITBench: ParsableCommand {
     func run() throws {
         let blasThreads = BLAS.configure(threads: threads)
         let mallocPolicy = Allocator.configure() ? "large blocks kept on the heap" : "glibc default"
+        guard let chosen = Kernels.resolve(precision) else { throw ValidationError("--precision must be fp32, bf16 or auto") }
+        Kernels.precision = chosen
+        if serveGeneration {
+            let dir = URL(fileURLWithPath: fullSize)
+            try GenerationServer.run(tokenizer: dir.appendingPathComponent("tokenizer.msgpack"),
+                                     transformer: dir.appendingPathComponent("transformer.msgpack"), steps: steps, label: label)
+            return
+        }
         if kernels {
-            print("maskgit-bench --kernels: BLAS threads \(blasThreads); malloc: \(mallocPolicy); load average \(Machine.loadAverage()); "
+            print("maskgit-bench --kernels: kernels \(Kernels.summary); malloc: \(mallocPolicy); load average \(Machine.loadAverage()); "
                   + "warmup \(warmup), median of \(repeats * smallRepeats)")
             try KernelBench.run(repeats: repeats * smallRepeats, warmup: warmup)
             return
@@ -96,7 +116,7 @@ struct MaskGITBench: ParsableCommand {
                                        repeats: repeats * smallRepeats))
         }
 
-        print("maskgit-bench: BLAS threads \(blasThreads) (OpenBLAS, Swift) / OPENBLAS_NUM_THREADS=\(blasThreads) (numpy peer); "
+        print("maskgit-bench: kernels \(Kernels.summary) (Swift) / OPENBLAS_NUM_THREADS=\(blasThreads) (numpy peer); "
               + "\(ProcessInfo.processInfo.activeProcessorCount) active cores; load average \(Machine.loadAverage()); malloc: \(mallocPolicy)")
         print("Swift: warmup \(warmup), timed repeats \(repeats); Python: warmup \(pythonWarmup ?? warmup), repeats \(pythonRepeats ?? repeats) "
               + "(both x\(smallRepeats) for small shapes); medians in ms (load: one run); ratio = Swift / Python")

@@ -8,6 +8,6 @@ struct MaskGITCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "maskgit-cli",
         abstract: "Tools around the maskgit-rpc engine.",
-        subcommands: [RoundTrip.self, Convert.self]
+        subcommands: [RoundTrip.self, Convert.self, Batch.self]
     )
 }

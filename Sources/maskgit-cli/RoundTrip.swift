@@ -1,4 +1,4 @@
-// `maskgit-cli roundtrip IN OUT`: decode an image (PNG or WebP, sniffed from its bytes) and
+// `maskgit-cli roundtrip IN OUT`: decode an image (PNG, WebP or JPEG, sniffed from its bytes) and
 // encode it again in the format OUT's extension names.
 
 import ArgumentParser
@@ -8,16 +8,16 @@ import ImageCodecs
 struct RoundTrip: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roundtrip",
-        abstract: "Decode an image and encode it again (PNG or WebP; the output format follows the extension)."
+        abstract: "Decode an image and encode it again (PNG, WebP or JPEG; the output format follows the extension)."
     )
 
-    @Argument(help: "Input image (PNG or WebP; the format is read from the bytes).")
+    @Argument(help: "Input image (PNG, WebP or JPEG; the format is read from the bytes).")
     var input: String
 
-    @Argument(help: "Output path ending in .png or .webp.")
+    @Argument(help: "Output path ending in .png, .webp, .jpg or .jpeg.")
     var output: String
 
-    @Option(help: "WebP quality 0...100 for lossy output; omit for lossless.")
+    @Option(help: "WebP quality 0...100 for lossy output (omit for lossless); JPEG quality 1...100 (default 90).")
     var quality: Float?
 
     @Option(help: "Largest accepted image in pixels.")
@@ -28,10 +28,11 @@ struct RoundTrip: ParsableCommand {
         let start = Date()
         let image = try ImageDecoder.decode(bytes, limits: DecodeLimits(maxPixels: maxPixels))
         let encoding: ImageEncoding
-        switch URL(fileURLWithPath: output).pathExtension.lowercased() {
-        case "png": encoding = .png
-        case "webp": encoding = .webp(quality.map { .lossy($0) } ?? .lossless)
-        default: throw ValidationError("the output must end in .png or .webp")
+        switch ImageFormat.fromExtension(of: output) {
+        case .png: encoding = .png
+        case .webp: encoding = .webp(quality.map { .lossy($0) } ?? .lossless)
+        case .jpeg: encoding = .jpeg(quality: quality.map { Int($0.rounded()) } ?? JPEGEncoder.defaultQuality)
+        case nil: throw ValidationError("the output must end in .png, .webp, .jpg or .jpeg")
         }
         let encoded = try ImageEncoder.encode(image, as: encoding)
         try Data(encoded).write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -19,8 +19,19 @@ struct MaskGITRPC: ParsableCommand {
         Reads one JSON-RPC message per line on stdin and writes one per line on stdout; logs go to \
         stderr. Without flags it serves the default model (Models/default, found next to the \
         executable's package or through $MASKGIT_MODEL). End of input finishes the queued requests \
-        and exits 0; SIGTERM cancels them and exits 0. Protocol: Protocol/openrpc.json (also served by \
-        the method rpc.discover). Example:
+        and exits 0; SIGTERM and SIGINT (Ctrl-C) cancel the running request, answer the queued ones \
+        with -32800 and exit 0. Relative image paths are relative to the working directory. \
+        Protocol: Protocol/openrpc.json (also served by the method rpc.discover).
+
+        Every cost a request can cause is bounded by a limit (all reported by initialize under \
+        "limits") or stops within one decoding step when cancelled: --max-line-bytes, 262144 JSON \
+        values and 256 levels of nesting per line, --max-batch requests per batch, --max-queue \
+        waiting requests (a batch counts as its size), --max-pixels per image, --max-file-bytes \
+        per image file, --max-rects rectangles per mask, --max-windows windows per outpaint, \
+        64 decoding steps, --max-sessions and --session-memory for sessions (the edited one \
+        included: its oldest undo steps go first).
+
+        Example:
 
           echo '{"jsonrpc":"2.0","id":1,"method":"models.list","params":{"classes":false}}' | maskgit-rpc
         """
@@ -38,7 +49,7 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "Request defaults: auto (the official code's for official Flax msgpack checkpoints, the project's otherwise), official or project. models.list reports them.")
     var defaults: String = "auto"
 
-    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable). Default: the working directory and the system temporary directory.")
+    @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable; no symbolic link below it is followed). Default: the working directory and the system temporary directory.")
     var allowedRoots: [String] = []
 
     @Option(help: "Largest accepted image, in pixels.")
@@ -56,11 +67,26 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "Revisions kept per session for undo.")
     var maxUndo: Int = 31
 
-    @Option(help: "Requests that may wait behind the running one.")
+    @Option(help: "Requests that may wait behind the running one (a batch counts as its size; more: -32006 for each).")
     var maxQueue: Int = 64
+
+    @Option(help: "Most requests in one batch (more: one -32007 error).")
+    var maxBatch: Int = 1024
+
+    @Option(help: "Largest image file read from a path, in bytes (checked before reading).")
+    var maxFileBytes: Int = 256 << 20
+
+    @Option(help: "Most rectangles in one mask.")
+    var maxRects: Int = 4096
+
+    @Option(help: "Most context windows one outpaint may plan (each costs one decode of its steps).")
+    var maxWindows: Int = 1024
 
     @Option(help: "BLAS and kernel threads (default: $MASKGIT_BLAS_THREADS or the number of cores).")
     var threads: Int?
+
+    @Option(help: "Arithmetic of the weight GEMMs: fp32, bf16 (bf16 weights and GEMM inputs, fp32 accumulation), or auto (bf16 only where the CPU has native bf16: AVX512-BF16 or AMX).")
+    var precision: String = "fp32"
 
     @Flag(help: "Refuse requests before initialize (-32002), as LSP does.")
     var strict = false
@@ -75,8 +101,12 @@ struct MaskGITRPC: ParsableCommand {
         guard ["auto", "official", "project"].contains(defaults) else {
             throw ValidationError("--defaults is auto, official or project")
         }
-        guard maxPixels > 0, maxLineBytes > 0, maxSessions > 0, sessionMemory > 0, maxUndo >= 0, maxQueue > 0 else {
+        guard maxPixels > 0, maxLineBytes > 0, maxSessions > 0, sessionMemory > 0, maxUndo >= 0, maxQueue > 0,
+              maxBatch > 0, maxFileBytes > 0, maxRects > 0, maxWindows > 0 else {
             throw ValidationError("limits must be positive")
+        }
+        guard ["fp32", "bf16", "auto"].contains(precision) else {
+            throw ValidationError("--precision must be fp32, bf16 or auto")
         }
     }
 
@@ -84,6 +114,7 @@ struct MaskGITRPC: ParsableCommand {
         let protocolFD = StdioTransport.takeOverStdout()
         Log.verbose = !quiet
         BLAS.configure(threads: threads)
+        ComputeInfo.configure(precision: precision)  // before loading: weights are prepared at load
 
         let started = Date()
         let models: [MaskGITModel]
@@ -96,11 +127,14 @@ struct MaskGITRPC: ParsableCommand {
         for model in models {
             Log.info("model \(model.name): \(model.nativeSize)px, \(model.classNames.count) classes, \(model.defaults.profile.rawValue) defaults, files \(model.files.tokenizer.path), \(model.files.transformer.path)")
         }
-        Log.info(String(format: "loaded in %.2f s; BLAS threads %d; serving JSON-RPC on stdio", Date().timeIntervalSince(started), BLAS.threads))
+        Log.info(String(format: "loaded in %.2f s; ", Date().timeIntervalSince(started)) + "kernels \(Kernels.summary); serving JSON-RPC on stdio")
 
         var options = ServerOptions()
         options.maxLineBytes = maxLineBytes
         options.maxQueuedJobs = maxQueue
+        options.maxBatchRequests = maxBatch
+        options.maxMaskRects = maxRects
+        options.maxOutpaintWindows = maxWindows
         options.strictLifecycle = strict
         var limits = SessionLimits()
         limits.maxSessions = maxSessions
@@ -110,7 +144,7 @@ struct MaskGITRPC: ParsableCommand {
             ? [URL(fileURLWithPath: FileManager.default.currentDirectoryPath), FileManager.default.temporaryDirectory]
             : allowedRoots.map { URL(fileURLWithPath: $0) }
         let context = ServerContext(models: models, sessions: SessionStore(limits: limits),
-                                    images: ImagePolicy(allowedRoots: roots, limits: DecodeLimits(maxPixels: maxPixels)),
+                                    images: ImagePolicy(allowedRoots: roots, limits: DecodeLimits(maxPixels: maxPixels), maxFileBytes: maxFileBytes),
                                     options: options, openRPCDocument: OpenRPCDocument.load())
         let writer = LineWriter(fd: protocolFD)
         let names = NameBox()

@@ -54,6 +54,32 @@ final class OfficialCompositeTests: XCTestCase {
         }
     }
 
+    /// Every pixel with weight > 0 lies within `reach` (Chebyshev) of a regenerated token cell.
+    func testReachBoundsTheWeight() throws {
+        for (size, box) in [(64, [20, 12, 24, 30]), (256, [15, 15, 18, 18]), (256, [64, 48, 100, 120])] {
+            let g = size / 16
+            let mask = tokenMask(size: size, box: box)
+            let radius = OfficialComposite.radius(windowSize: size)
+            let weight = OfficialComposite.weight(tokenMask: mask, grid: GridShape(height: g, width: g), width: size, height: size,
+                                                  radius: radius)
+            let reach = OfficialComposite.reach(cell: 16, radius: radius)
+            var worst = 0
+            for y in 0..<size {
+                for x in 0..<size where weight[y * size + x] > 0 {
+                    var best = Int.max
+                    for t in 0..<(g * g) where mask[t] {
+                        let x0 = (t % g) * 16, y0 = (t / g) * 16
+                        let dx = max(0, x0 - x, x - (x0 + 15)), dy = max(0, y0 - y, y - (y0 + 15))
+                        best = min(best, max(dx, dy))
+                    }
+                    worst = max(worst, best)
+                }
+            }
+            XCTAssertLessThanOrEqual(worst, reach, "size \(size) box \(box)")
+            XCTAssertGreaterThan(worst, 0, "the weight reaches past the cells")
+        }
+    }
+
     func testBlendOfUnclippedOutputWithinOneLevel() throws {
         let blend = try XCTUnwrap(cases()["blend"] as? [String: Any])
         let size = try XCTUnwrap(blend["size"] as? Int), box = blend.ints("box")

@@ -34,12 +34,13 @@ final class OpenRPCDocumentTests: XCTestCase {
         try? FileManager.default.removeItem(at: root)
     }
 
-    /// A server on the tiny model whose only allowed root is a fresh temporary directory (the
-    /// examples name paths relative to it), like `maskgit-rpc --model tiny --allow-root DIR`.
+    /// A server on the tiny model whose only allowed root is a fresh temporary directory, also its
+    /// working directory (the examples name paths relative to it), like
+    /// `cd DIR && maskgit-rpc --model tiny --allow-root DIR`.
     private func makeServer() throws -> (ServerCore, OutputLog, JSONValue) {
         let document = OpenRPCDocument.load()
         let context = ServerContext(models: [try MaskGITModel(directory: Self.tinyModel)], sessions: SessionStore(),
-                                    images: ImagePolicy(allowedRoots: [root]), options: ServerOptions(),
+                                    images: ImagePolicy(allowedRoots: [root], workingDirectory: root.path), options: ServerOptions(),
                                     openRPCDocument: document)
         let log = OutputLog()
         let names = NamesBox()

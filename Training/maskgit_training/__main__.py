@@ -39,6 +39,31 @@ def main(argv=None):
     a.add_argument("--log-every", type=int, default=10)
     a.add_argument("--restart-every", type=int, default=100)
     a.add_argument("--max-shift", type=int, default=2)
+    a.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="compute precision of the encoder/decoder convs (float32 master weights); auto: "
+                        "bf16 on a GPU/TPU, fp32 on CPU (bf16 was not faster on the project's CPU, see README)")
+    a.add_argument("--l1-weight", type=float, default=0.5)
+    a.add_argument("--edge-weight", type=float, default=0.1, help="L1 on image gradients (edges)")
+    a.add_argument("--num-heldout-eval", type=int, default=256, help="held-out images per eval (0: all)")
+
+    a = sub.add_parser("bench-tokenizer", help="time tokenizer training steps in fp32 and bf16 (JSON)")
+    a.add_argument("--filters", type=int, default=32)
+    a.add_argument("--channel-multipliers", default="1,2,4")
+    a.add_argument("--num-res-blocks", type=int, default=1)
+    a.add_argument("--embedding-dim", type=int, default=64)
+    a.add_argument("--codebook-size", type=int, default=1024)
+    a.add_argument("--num-groups", type=int, default=8)
+    a.add_argument("--image-size", type=int, default=64)
+    a.add_argument("--batch-size", type=int, default=32)
+    a.add_argument("--steps", type=int, default=5)
+    a.add_argument("--precisions", default="fp32,bf16")
+    a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"), help="real batches when present")
+    a.add_argument("--out", default=None, help="also write the JSON here")
+
+    a = sub.add_parser("eval-tokenizer", help="held-out PSNR and code usage of one tokenizer (JSON)")
+    a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"))
+    a.add_argument("--tokenizer", default=None, help="checkpoint or tokenizer.safetensors (default: latest in runs/tokenizer)")
+    a.add_argument("--out", default=None)
 
     a = sub.add_parser("tokenize", help="encode the dataset (and shifted copies) to token grids")
     a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"))
@@ -64,6 +89,8 @@ def main(argv=None):
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--ckpt-every", type=int, default=100)
     a.add_argument("--eval-every", type=int, default=250)
+    a.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="compute precision (float32 master weights); auto: bf16 on a GPU/TPU, fp32 on CPU")
     a.add_argument("--log-every", type=int, default=10)
 
     a = sub.add_parser("train-classifier", help="train the emoji-group classifier used by evaluate")
@@ -71,6 +98,15 @@ def main(argv=None):
     a.add_argument("--run-dir", default=os.path.join(RUNS_DIR, "classifier"))
     a.add_argument("--steps", type=int, default=800)
     a.add_argument("--batch-size", type=int, default=64)
+    a.add_argument("--arch", choices=("v1", "judge"), default="v1")
+    a.add_argument("--augment", choices=("translate", "strong"), default="translate")
+    a.add_argument("--lr", type=float, default=2e-3)
+    a.add_argument("--label-smoothing", type=float, default=0.0)
+    a.add_argument("--weight-decay", type=float, default=1e-4)
+    a.add_argument("--style-weight", type=float, default=0.3, help="weight of the style head loss (judge)")
+    a.add_argument("--eval-every", type=int, default=0, help="held-out accuracy every N steps (0: at the end)")
+    a.add_argument("--subgroup-weight", type=float, default=0.0,
+                   help="weight of an auxiliary head on the 99 Unicode subgroups (0: none)")
 
     for name in ("sample", "evaluate"):
         a = sub.add_parser(name, help="sample sheets" if name == "sample" else "quality metrics (JSON)")
@@ -124,14 +160,59 @@ def main(argv=None):
                               lr=args.lr, warmup=args.warmup, beta=args.beta, seed=args.seed,
                               ckpt_every=args.ckpt_every, eval_every=args.eval_every,
                               log_every=args.log_every, restart_every=args.restart_every,
-                              max_shift=args.max_shift)
+                              max_shift=args.max_shift,
+                              precision=train_tokenizer.resolve_precision(args.precision),
+                              l1_weight=args.l1_weight, edge_weight=args.edge_weight,
+                              num_heldout_eval=args.num_heldout_eval)
+    elif args.cmd == "bench-tokenizer":
+        import json
+        from . import train_tokenizer
+        from .vqgan import VQGANConfig
+        cfg = VQGANConfig(filters=args.filters,
+                          channel_multipliers=tuple(int(v) for v in args.channel_multipliers.split(",")),
+                          num_res_blocks=args.num_res_blocks, embedding_dim=args.embedding_dim,
+                          codebook_size=args.codebook_size, num_groups=args.num_groups,
+                          image_size=args.image_size)
+        import numpy as np
+        images = None
+        if os.path.exists(args.data):
+            d = np.load(args.data)
+            images = d["images"][~d["heldout"]]
+        res = train_tokenizer.bench(cfg, tuple(args.precisions.split(",")), batch_size=args.batch_size,
+                                    steps=args.steps, images=images)
+        out = {"config": cfg.to_dict(), "cpu_threads": os.cpu_count(), "results": res}
+        print(json.dumps(out), flush=True)
+        if args.out:
+            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+            with open(args.out, "w") as f:
+                json.dump(out, f, indent=2)
+    elif args.cmd == "eval-tokenizer":
+        import json
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+        from . import train_tokenizer
+        from .export import load_run
+        from .vqgan import VQGANConfig
+        path = ckpt(args.tokenizer, "tokenizer")
+        params, run = load_run(path)
+        params = jax.tree_util.tree_map(jnp.asarray, params)
+        cfg = VQGANConfig.from_dict(run["config"])
+        d = np.load(args.data)
+        res = {"tokenizer": path, "config": cfg.to_dict(), "num_heldout": int(d["heldout"].sum()),
+               "step": int(common.load_params_from_checkpoint(path)["step"]) if path.endswith(".msgpack") else None,
+               **train_tokenizer.evaluate(params, cfg, d["images"][d["heldout"]])}
+        print(json.dumps(res), flush=True)
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump(res, f, indent=2)
     elif args.cmd == "tokenize":
         from . import train_transformer
         shifts = ((0, 0),) if args.no_shifts else train_transformer.DEFAULT_SHIFTS
         train_transformer.tokenize(args.data, ckpt(args.tokenizer, "tokenizer"), args.out, shifts=shifts)
     elif args.cmd == "train-transformer":
         import numpy as np
-        from . import train_transformer
+        from . import train_tokenizer, train_transformer
         from .transformer import TransformerConfig, Vocabulary
         d = np.load(args.tokens)
         vocab = Vocabulary(int(d["codebook_size"]), len(d["class_names"]))
@@ -145,10 +226,14 @@ def main(argv=None):
                                 lr=args.lr, warmup=args.warmup, weight_decay=args.weight_decay,
                                 class_dropout=args.class_dropout, label_smoothing=args.label_smoothing,
                                 seed=args.seed, ckpt_every=args.ckpt_every, eval_every=args.eval_every,
-                                log_every=args.log_every)
+                                log_every=args.log_every,
+                                precision=train_tokenizer.resolve_precision(args.precision))
     elif args.cmd == "train-classifier":
         from . import classifier
-        classifier.train(args.data, args.run_dir, steps=args.steps, batch_size=args.batch_size)
+        classifier.train(args.data, args.run_dir, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                         arch=args.arch, augment=args.augment, style_weight=args.style_weight,
+                         label_smoothing=args.label_smoothing, weight_decay=args.weight_decay,
+                         eval_every=args.eval_every, subgroup_weight=args.subgroup_weight)
     elif args.cmd == "sample":
         from . import evaluate
         evaluate.sample_sheets(ckpt(args.tokenizer, "tokenizer"), ckpt(args.transformer, "transformer"),

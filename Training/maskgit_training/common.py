@@ -40,6 +40,13 @@ def load_params_from_checkpoint(path):
     return state
 
 
+def append_curve(run_dir, record):
+    """One JSON line per evaluation in <run_dir>/curve.jsonl (the training curve survives resumes)."""
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "curve.jsonl"), "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
 def write_run_config(run_dir, cfg):
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "run_config.json"), "w") as f:

@@ -132,7 +132,7 @@ def evaluate(tokenizer_ckpt, transformer_ckpt, data_path, classifier_dir, out_pa
              num_iter=12, temperature=4.5, guidance=0.0, seed=0, log=print):
     t0 = time.time()
     tok_params, vq_cfg, tr_params, tr_cfg, vocab, names = load_models(tokenizer_ckpt, transformer_ckpt)
-    cls_params, num_classes = classifier.load(classifier_dir)
+    cls_params, num_classes, cls_arch = classifier.load(classifier_dir)
     d = np.load(data_path)
     held = d["heldout"]
     h_img, h_lab = d["images"][held], d["labels"][held].astype(np.int32)
@@ -149,36 +149,39 @@ def evaluate(tokenizer_ckpt, transformer_ckpt, data_path, classifier_dir, out_pa
                         "perplexity_all_images": float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum()))}
     log(json.dumps(res["tokenizer"]))
     # Classifier ceiling and features.
-    logits, f_real = classifier.predict(cls_params, num_classes, h_img)
+    logits, f_real = classifier.predict(cls_params, num_classes, h_img, cls_arch)
     ceiling = float((logits.argmax(-1) == h_lab).mean())
     res["classifier_heldout_accuracy"] = ceiling
     # Class-conditional samples.
     labels = np.repeat(np.arange(len(names)), per_class).astype(np.int32)
     gen = generate_images(tok_params, vq_cfg, tr_params, tr_cfg, vocab, labels, seed, num_iter, temperature,
                           guidance)
-    g_logits, f_gen = classifier.predict(cls_params, num_classes, gen)
+    g_logits, f_gen = classifier.predict(cls_params, num_classes, gen, cls_arch)
     acc = float((g_logits.argmax(-1) == labels).mean())
     per_class_acc = {names[c]: float((g_logits.argmax(-1)[labels == c] == c).mean()) for c in range(len(names))}
     res["samples"] = {"num": int(len(labels)), "classifier_accuracy": acc, "accuracy_vs_ceiling": acc / ceiling,
                       "per_class_accuracy": per_class_acc}
-    _, f_rec = classifier.predict(cls_params, num_classes, rec)
+    _, f_rec = classifier.predict(cls_params, num_classes, rec, cls_arch)
     rnd = np.random.RandomState(seed).randint(0, vq_cfg.codebook_size,
                                               size=(len(h_img), vq_cfg.grid_size, vq_cfg.grid_size))
-    _, f_rnd = classifier.predict(cls_params, num_classes, train_tokenizer.decode_tokens(tok_params, vq_cfg, rnd))
+    _, f_rnd = classifier.predict(cls_params, num_classes, train_tokenizer.decode_tokens(tok_params, vq_cfg, rnd), cls_arch)
     # Inpainting: centre square of the token grid (half the side) re-generated with the true class.
     cm = centre_mask(vq_cfg.grid_size)
     inp = edit_images(tok_params, vq_cfg, tr_params, tr_cfg, vocab, h_img, h_lab, cm, seed + 7,
                       num_iter=num_iter, temperature=temperature, guidance=guidance)
     inp_c = composite(common.to_float(h_img), inp, cm, vq_cfg.downsample_factor)
-    _, f_inp = classifier.predict(cls_params, num_classes, inp_c)
-    i_logits, _ = classifier.predict(cls_params, num_classes, inp_c)
+    _, f_inp = classifier.predict(cls_params, num_classes, inp_c, cls_arch)
+    i_logits, _ = classifier.predict(cls_params, num_classes, inp_c, cls_arch)
     res["frechet_distance_vs_heldout"] = {
         "generated": classifier.frechet_distance(f_gen, f_real),
         "baseline_tokenizer_reconstruction": classifier.frechet_distance(f_rec, f_real),
         "baseline_random_tokens": classifier.frechet_distance(f_rnd, f_real),
         "inpainted_centre_composited": classifier.frechet_distance(f_inp, f_real)}
     res["inpainting"] = {"classifier_accuracy": float((i_logits.argmax(-1) == h_lab).mean()),
-                         "mask": "centre 4x4 of 8x8 tokens (32x32 px), pixels outside composited from the original"}
+                         "mask": f"centre {int(cm.sum() ** 0.5)}x{int(cm.sum() ** 0.5)} of {vq_cfg.grid_size}x{vq_cfg.grid_size} "
+                                 f"tokens ({int(cm.sum() ** 0.5) * vq_cfg.downsample_factor} px square), pixels "
+                                 "outside composited from the original"}
+    res["classifier"] = {"dir": classifier_dir, "arch": cls_arch}
     res["seconds"] = round(time.time() - t0, 1)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     with open(out_path, "w") as f:

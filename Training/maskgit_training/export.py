@@ -59,7 +59,16 @@ def save_msgpack(params, path):
 
 
 def load_run(ckpt_path):
-    """Params + run_config from a training checkpoint."""
+    """Params + run_config from a training checkpoint, or from an exported model file
+    (`*.safetensors` of Docs/Checkpoints.md, e.g. Models/default/tokenizer.safetensors): its metadata
+    gives the config, vocabulary and class names."""
+    if ckpt_path.endswith(".safetensors"):
+        params, md = load_safetensors(ckpt_path)
+        run_cfg = {"network": md.get("network"), "config": json.loads(md["config"])}
+        for k in ("vocabulary", "class_names"):
+            if k in md:
+                run_cfg[k] = json.loads(md[k])
+        return params, run_cfg
     state = common.load_params_from_checkpoint(ckpt_path)
     run_cfg = json.load(open(os.path.join(os.path.dirname(ckpt_path), "run_config.json")))
     return state["params"], run_cfg

@@ -66,8 +66,15 @@ def make_batch_masks(rng, batch, n):
     return ranks < count[:, None]
 
 
-def loss_fn(params, model, vocab, tokens, labels, rng, class_dropout, label_smoothing, deterministic=False):
+def loss_fn(params, model, vocab, tokens, labels, rng, class_dropout, label_smoothing, deterministic=False,
+            precision="fp32"):
+    """precision "bf16": bf16 copies of the weights for the forward/backward pass (float32 master
+    weights; LayerNorm statistics and the loss stay float32)."""
     b, n = tokens.shape
+    if precision == "bf16":
+        params = jax.tree_util.tree_map(lambda v: v.astype(jnp.bfloat16), params)
+    elif precision != "fp32":
+        raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
     m_rng, c_rng, d_rng = jax.random.split(rng, 3)
     masked = make_batch_masks(m_rng, b, n)
     inp = jnp.where(masked, vocab.mask_token_id, tokens)
@@ -75,7 +82,7 @@ def loss_fn(params, model, vocab, tokens, labels, rng, class_dropout, label_smoo
     cls = jnp.where(drop, vocab.null_class_id, vocab.class_offset + labels)
     seq = jnp.concatenate([cls[:, None], inp], axis=1)
     logits = model.apply({"params": params}, seq, deterministic=deterministic, rngs={"dropout": d_rng})
-    logits = logits[:, 1:, :vocab.codebook_size]
+    logits = logits[:, 1:, :vocab.codebook_size].astype(jnp.float32)
     onehot = jax.nn.one_hot(tokens, vocab.codebook_size)
     targets = optax.smooth_labels(onehot, label_smoothing) if label_smoothing else onehot
     ce = optax.softmax_cross_entropy(logits, targets)
@@ -100,11 +107,11 @@ def make_optimizer(lr, warmup, total, weight_decay):
     return tx, sched
 
 
-def make_train_step(model, vocab, tx, class_dropout, label_smoothing):
+def make_train_step(model, vocab, tx, class_dropout, label_smoothing, precision="fp32"):
     @jax.jit
     def step(params, opt_state, tokens, labels, rng):
         (loss, aux), g = jax.value_and_grad(loss_fn, has_aux=True)(
-            params, model, vocab, tokens, labels, rng, class_dropout, label_smoothing)
+            params, model, vocab, tokens, labels, rng, class_dropout, label_smoothing, False, precision)
         updates, opt_state = tx.update(g, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, aux
     return step
@@ -119,7 +126,7 @@ def make_eval_fn(model, vocab):
 
 def train(tokens_path, run_dir, config, steps, batch_size=64, lr=4e-4, warmup=300, weight_decay=0.045,
           class_dropout=0.1, label_smoothing=0.1, seed=0, ckpt_every=200, eval_every=500,
-          log_every=10, data=None, log=print):
+          log_every=10, data=None, log=print, precision="fp32"):
     if data is None:
         d = np.load(tokens_path)
         data = {k: d[k] for k in ("tokens", "labels", "heldout", "class_names")}
@@ -143,14 +150,15 @@ def train(tokens_path, run_dir, config, steps, batch_size=64, lr=4e-4, warmup=30
                                       "class_names": [str(c) for c in data["class_names"]],
                                       "steps": steps, "batch_size": batch_size, "lr": lr, "warmup": warmup,
                                       "weight_decay": weight_decay, "class_dropout": class_dropout,
-                                      "label_smoothing": label_smoothing, "seed": seed, "data": tokens_path})
+                                      "label_smoothing": label_smoothing, "seed": seed, "data": tokens_path,
+                                      "precision": precision, "backend": jax.default_backend()})
     ck = common.latest_checkpoint(run_dir)
     if ck:
         state = common.restore_checkpoint(ck, state)
         log(f"resumed from {ck} at step {int(state['step'])}")
     params, opt_state, start = state["params"], state["opt_state"], int(state["step"])
     np_rng = np.random.default_rng([seed, start])
-    train_step = make_train_step(model, vocab, tx, class_dropout, label_smoothing)
+    train_step = make_train_step(model, vocab, tx, class_dropout, label_smoothing, precision)
     eval_fn = make_eval_fn(model, vocab)
     prog = common.Progress(steps, batch_size, start, log_every)
     metrics = {}
@@ -173,5 +181,7 @@ def train(tokens_path, run_dir, config, steps, batch_size=64, lr=4e-4, warmup=30
                              jax.random.PRNGKey(1234 + i))
                 accs.append(float(ev["acc"])); losses.append(float(ev["loss"]))
             log(f"eval step {step}: heldout masked-token loss={np.mean(losses):.4f} acc={np.mean(accs):.4f}")
+            common.append_curve(run_dir, {"step": step, "heldout_loss": float(np.mean(losses)),
+                                          "heldout_acc": float(np.mean(accs))})
             metrics["heldout_loss"] = float(np.mean(losses))
     return params, metrics

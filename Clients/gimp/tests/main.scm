@@ -77,5 +77,16 @@
   (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 4 4 12 12)
   (expect-error "indexed" (lambda () (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 8 0 "" "0" "" -1))))
 
+; A JPEG photo: opened by GIMP's JPEG loader, inpainted, the result exported as JPEG again.
+(let* ((img (load-image "photo.jpg"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 12 8 20 16)
+  (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 21 0 "" "3" "" -1)))
+    (layer-facts "photo" img (car r))
+    (save-drawable img src "photo-source.png")
+    (save-drawable img (car r) "photo.png")
+    (file-jpeg-save RUN-NONINTERACTIVE img (car r) (out "photo.jpg") (out "photo.jpg")
+                    0.9 0 1 0 "" 0 1 0 2)))
+
 (status "end")
 (close-output-port facts)

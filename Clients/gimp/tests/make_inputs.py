@@ -30,6 +30,8 @@ def main(out_dir, work_dir):
     Image.fromarray(picture(32, 32, 3)[..., 1]).convert("L").save(os.path.join(inp, "gray.png"))
     Image.fromarray(picture(96, 128, 4)).save(os.path.join(inp, "example.png"))
     Image.fromarray(picture(256, 256, 6)).save(os.path.join(inp, "cancel.png"))
+    # A photo as cameras write it: baseline JPEG, 4:2:0; GIMP decodes it, the plug-in edits it.
+    Image.fromarray(picture(48, 64, 7)).save(os.path.join(inp, "photo.jpg"), quality=90)
     # The cancel test sends a long outpaint straight to the extension's temporary procedures.
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
     Image.fromarray(picture(256, 256, 5)).save(os.path.join(work_dir, "cancel-source.png"))

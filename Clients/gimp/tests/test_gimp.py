@@ -194,6 +194,15 @@ def test_large_image_uses_context_windows(run, facts):
     check_outside_unchanged(png(run / "in/large.png"), png(run / "out/large.png"), ellipse_box, p)
 
 
+def test_jpeg_photo_is_edited_and_exported_as_jpeg(run, facts):
+    source, result = png(run / "out/photo-source.png"), png(run / "out/photo.png")
+    assert source.shape[:2] == result.shape[:2] == (48, 64)
+    check_outside_unchanged(source[..., :3], result[..., :3], rect_mask((48, 64), 12, 8, 20, 16),
+                            facts.parasite("photo"))
+    exported = Image.open(run / "out/photo.jpg")
+    assert exported.format == "JPEG" and exported.size == (64, 48)
+
+
 def test_grayscale_is_converted_and_indexed_refused(run, facts):
     assert facts.ints("gray", "type") == [2]   # GRAY-IMAGE: the result was converted back
     assert facts.ints("gray", "geometry") == [0, 0, 32, 32]

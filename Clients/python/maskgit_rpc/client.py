@@ -47,7 +47,7 @@ class Result(dict):
 
     @property
     def image_bytes(self) -> bytes | None:
-        """The encoded result image (PNG or WebP bytes), or None."""
+        """The encoded result image (PNG, WebP or JPEG bytes), or None."""
         return image_bytes(self.get("image"))
 
 
@@ -423,12 +423,26 @@ class Session:
     def redo(self, with_image: bool = False) -> Result:
         return self._move("session.redo", with_image)
 
-    def export(self, path: str | os.PathLike | None = None, *, format: str = "png",
-               server_path: str | os.PathLike | None = None):
+    def export(self, path: str | os.PathLike | None = None, *, format: str | None = None,
+               server_path: str | os.PathLike | None = None, quality: float | None = None):
         """`session.export`: the current image as a PIL image. With `path` the encoded file is
         also written here (atomically); with `server_path` the server writes it (the path must
-        be under its `--allow-root`) and the image is read back from there."""
-        output: dict[str, Any] = {"format": format}
+        be under its `--allow-root`) and the image is read back from there.
+
+        `format` ("png", "webp" or "jpeg"; `quality` for lossy WebP and JPEG) defaults to the
+        one `path`'s or `server_path`'s extension names (.png, .webp, .jpg/.jpeg), else PNG; a
+        `format` that contradicts an extension raises ValueError (the server refuses the same
+        contradiction for `server_path`)."""
+        if path is not None:
+            named = format_of_path(path)
+            if format is not None and named is not None and _canonical(format) != named:
+                raise ValueError(f"{os.fspath(path)} names {named}, but format is {format}")
+            format = format or named
+        output: dict[str, Any] = {}
+        if format is not None:
+            output["format"] = format
+        if quality is not None:
+            output["quality"] = quality
         if server_path is not None:
             output["path"] = os.fspath(server_path)
         result = Result(self.client.request("session.export", {"session": self.id, "output": output}))
@@ -444,6 +458,18 @@ class Session:
     def close(self) -> None:
         """`session.close`."""
         self.client.request("session.close", {"session": self.id})
+
+
+_EXTENSIONS = {".png": "png", ".webp": "webp", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg"}
+
+
+def format_of_path(path: str | os.PathLike) -> str | None:
+    """The output format a file name's extension names ("png", "webp", "jpeg"), or None."""
+    return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
+
+
+def _canonical(format: str) -> str:
+    return "jpeg" if format.lower() in ("jpg", "jpeg") else format.lower()
 
 
 def _edit_params(options: dict, class_: Any) -> dict:

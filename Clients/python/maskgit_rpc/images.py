@@ -13,7 +13,7 @@ def image_ref(image: ImageLike) -> Any:
     """The protocol's ImageRef for `image`.
 
     - a PIL image: encoded as PNG, sent as base64;
-    - bytes: a PNG or WebP file's bytes, sent as base64;
+    - bytes: a PNG, WebP or JPEG file's bytes, sent as base64 (the server sniffs the format);
     - a `str` or path-like: a local file, read here and sent as base64 (so it works whatever the
       server's `--allow-root`); use `server_path()` to make the server read the file itself;
     - a dict: passed through (`{"data": ...}` or `{"path": ...}`).

@@ -69,8 +69,8 @@ def test_session_inpaint_with_progress_then_cancel_undo_export(client, tmp_path)
     exported = session.export(tmp_path / "out.png")
     assert exported.size == (16, 16)
     assert Image.open(tmp_path / "out.png").size == (16, 16)
-    server_written = session.export(server_path=tmp_path / "server.png", format="webp")
-    assert server_written.size == (16, 16) and (tmp_path / "server.png").read_bytes()[:4] == b"RIFF"
+    server_written = session.export(server_path=tmp_path / "server.webp", format="webp")
+    assert server_written.size == (16, 16) and (tmp_path / "server.webp").read_bytes()[:4] == b"RIFF"
     session.close()
     with pytest.raises(SessionNotFound):
         session.info()

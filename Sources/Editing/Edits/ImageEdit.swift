@@ -76,11 +76,20 @@ public struct ImageEditor: Sendable {
     /// Runs a decode to the end, forwarding progress; maps cancellation to EditingError.
     func runDecode(_ session: inout DecodingSession, window: Int, windowCount: Int,
                    progress: (EditProgress) -> Bool) throws -> TokenGrid {
+        // The session skips its stop check after its last step (its result is complete then),
+        // but an edit with more windows to go must stop there too: a cancel is honoured within
+        // one decoding step, even with "steps": 1.
+        var stopped = false
         do {
-            _ = try session.run { p in progress(EditProgress(window: window, windowCount: windowCount, decoding: p)) }
+            _ = try session.run { p in
+                let go = progress(EditProgress(window: window, windowCount: windowCount, decoding: p))
+                if !go { stopped = true }
+                return go
+            }
         } catch DecodingError.cancelled {
             throw EditingError.cancelled
         }
+        if stopped { throw EditingError.cancelled }
         guard let grid = session.resultGrid else { throw EditingError.cancelled }
         return grid
     }

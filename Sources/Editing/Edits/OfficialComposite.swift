@@ -129,6 +129,16 @@ enum OfficialComposite {
         return data
     }
 
+    /// How far (Chebyshev, pixels) outside the regenerated token cells the official weight can be
+    /// above 0: the bicubic resize reaches 2 input samples from a cell centre (1.5 cells from its
+    /// edge), each of the 3 box passes along an axis ⌊b⌋ + 1 pixels. A bound, not the exact reach.
+    static func reach(cell: Double, radius: Float) -> Int {
+        let resize = Int((1.5 * cell).rounded(.up))
+        guard radius > 0 else { return resize }
+        let b = boxRadius(gaussian: radius)
+        return resize + (b > 0 ? 3 * (Int(b) + 1) : 0)
+    }
+
     /// The official radius: S // 16 − 1 (at least 0) for an S-pixel (larger side) window.
     static func radius(windowSize s: Int) -> Float { Float(max(0, s / 16 - 1)) }
 

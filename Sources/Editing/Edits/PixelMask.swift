@@ -19,9 +19,24 @@ public struct PixelRect: Sendable, Hashable, Codable {
         self.height = height
     }
 
-    public var maxX: Int { x + width }
-    public var maxY: Int { y + height }
+    /// x + width, saturated at the Int range (rectangles come from clients: no overflow trap).
+    public var maxX: Int { PixelRect.saturatingSum(x, width) }
+    /// y + height, saturated at the Int range.
+    public var maxY: Int { PixelRect.saturatingSum(y, height) }
     public var isEmpty: Bool { width <= 0 || height <= 0 }
+
+    /// The part inside a `width` × `height` image as half-open bounds; nil when they do not overlap.
+    public func clipped(width w: Int, height h: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int)? {
+        guard !isEmpty else { return nil }
+        let x0 = max(0, x), y0 = max(0, y), x1 = min(w, maxX), y1 = min(h, maxY)
+        guard x0 < x1, y0 < y1 else { return nil }
+        return (x0, y0, x1, y1)
+    }
+
+    static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
 }
 
 /// A per-pixel edit mask (≥ 0.5 = regenerate).
@@ -52,12 +67,34 @@ public struct PixelMask: Sendable, Equatable {
         values = [Float](repeating: 0, count: width * height)
     }
 
-    /// The union of rectangles (clipped to the image).
+    /// The union of rectangles (clipped to the image), in O(rectangles + pixels) whatever their
+    /// sizes: a summed-area count of the rectangles' corners, so many large rectangles cost no
+    /// more than one.
     public init(width: Int, height: Int, rectangles: [PixelRect]) {
         self.init(width: width, height: height)
+        guard !rectangles.isEmpty else { return }
+        let stride = width + 1
+        var corners = [Int32](repeating: 0, count: stride * (height + 1))
         for r in rectangles {
-            for y in max(0, r.y)..<max(max(0, r.y), min(height, r.maxY)) {
-                for x in max(0, r.x)..<max(max(0, r.x), min(width, r.maxX)) { values[y * width + x] = 1 }
+            guard let c = r.clipped(width: width, height: height) else { continue }
+            corners[c.y0 * stride + c.x0] &+= 1
+            corners[c.y0 * stride + c.x1] &-= 1
+            corners[c.y1 * stride + c.x0] &-= 1
+            corners[c.y1 * stride + c.x1] &+= 1
+        }
+        // Prefix sums along rows, then down columns: corners[y][x] becomes the number of
+        // rectangles covering (x, y). Wrapping arithmetic: counts never exceed the rect count.
+        for y in 0..<height {
+            var run: Int32 = 0
+            for x in 0..<width {
+                run &+= corners[y * stride + x]
+                corners[y * stride + x] = run
+            }
+        }
+        for y in 0..<height {
+            for x in 0..<width {
+                if y > 0 { corners[y * stride + x] &+= corners[(y - 1) * stride + x] }
+                if corners[y * stride + x] > 0 { values[y * width + x] = 1 }
             }
         }
     }

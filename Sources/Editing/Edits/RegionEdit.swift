@@ -159,6 +159,10 @@ struct RegionEdit {
         }
         let report = EditWindow(x: window.x, y: window.y, width: window.width, height: window.height,
                                 scale: window.scale, gridShape: grid, tokenMask: tokenMask)
-        return EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
+        var result = EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
+        if composite == .official {
+            result.bandOverride = OfficialComposite.reach(cell: Double(window.width) / Double(grid.width), radius: radius)
+        }
+        return result
     }
 }

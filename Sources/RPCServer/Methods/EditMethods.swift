@@ -79,7 +79,7 @@ public struct EditMethod: RPCMethod {
         case .inpaint:
             guard let image else { throw ServerError.invalidParams(field: "image", expected: "an image") }
             let decoding = try params.decodingOptions(defaults: model.defaults.inpaint, model: model)
-            let mask = try params.mask("mask", width: image.width, height: image.height, policy: server.images)
+            let mask = try params.mask("mask", width: image.width, height: image.height, policy: server.images, maxRects: server.options.maxMaskRects)
             edit = InpaintEdit(image: image, mask: mask, condition: try params.conditioning(model: model), decoding: decoding,
                                policy: try params.maskPolicy(default: model.defaults.inpaintPolicy), featherRadius: try params.feather(),
                                composite: try params.composite(default: model.defaults.inpaintComposite), seed: seed,
@@ -99,6 +99,20 @@ public struct EditMethod: RPCMethod {
                                        details: ["limit": .int(server.images.limits.maxPixels), "got": .int(newPixels)])
             }
             let stride = try params.int("windowStride", in: 1...4096)
+            // Bounded before any planning: the windows an outpaint may decode are at most the
+            // candidate positions of OutpaintEdit.plan (every `stride` tokens plus the last one
+            // on each axis of the canvas grid), and each costs `steps` transformer passes.
+            let grid = model.predictor.gridShape, s = model.tokenizer.tokenStride
+            let canvasRows = max(grid.height, (image.height + margins.top + margins.bottom + s - 1) / s)
+            let canvasColumns = max(grid.width, (image.width + margins.left + margins.right + s - 1) / s)
+            let step = min(stride ?? max(1, min(grid.width, grid.height) / 2), max(1, min(grid.width, grid.height)))
+            func positions(_ extent: Int, _ size: Int) -> Int { (extent - size + step - 1) / step + 1 }
+            let windows = positions(canvasRows, grid.height) * positions(canvasColumns, grid.width)
+            guard windows <= server.options.maxOutpaintWindows else {
+                throw ServerError.make(ServerError.limitExceeded,
+                                       "The outpaint would plan up to \(windows) windows, over the limit of \(server.options.maxOutpaintWindows) (use a larger windowStride or smaller margins)",
+                                       details: ["field": .string("windowStride"), "limit": .int(server.options.maxOutpaintWindows), "got": .int(windows)])
+            }
             edit = OutpaintEdit(image: image, margins: margins, condition: try params.conditioning(model: model), decoding: decoding,
                                 windowStride: stride, seed: seed, knownTokens: snapshot?.current.tokens)
         case .classEdit:
@@ -106,14 +120,10 @@ public struct EditMethod: RPCMethod {
             let decoding = try params.decodingOptions(defaults: model.defaults.classEdit, model: model)
             let region: PixelMask
             if let rect = try params.object("rect") {
-                let x = try rect.requiredInt("x"), y = try rect.requiredInt("y")
-                let w = try rect.requiredInt("width", in: 1...Int(Int32.max)), h = try rect.requiredInt("height", in: 1...Int(Int32.max))
-                region = PixelMask(width: image.width, height: image.height, rectangles: [PixelRect(x: x, y: y, width: w, height: h)])
-                guard region.values.contains(where: { $0 >= 0.5 }) else {
-                    throw ServerError.invalidParams(field: "rect", expected: "a rectangle overlapping the \(image.width)x\(image.height) image")
-                }
+                let r = try rect.pixelRect(imageWidth: image.width, imageHeight: image.height)
+                region = PixelMask(width: image.width, height: image.height, rectangles: [r])
             } else {
-                region = try params.mask("mask", width: image.width, height: image.height, policy: server.images)
+                region = try params.mask("mask", width: image.width, height: image.height, policy: server.images, maxRects: server.options.maxMaskRects)
             }
             guard case .classLabel(let target) = try params.conditioning(model: model, required: true) else {
                 throw ServerError.invalidParams(field: "class", expected: "a target class")
@@ -142,6 +152,7 @@ public struct EditMethod: RPCMethod {
             "width": .int(result.image.width),
             "height": .int(result.image.height),
             "featherRadius": .double(Double(result.featherRadius)),
+            "band": .int(result.band),
             "windows": .array(result.windows.map(describe)),
         ]
         if let s = snapshot {

@@ -23,14 +23,15 @@ public struct InitializeMethod: RPCMethod {
         let limits = server.sessions.limits
         return .object([
             "protocolVersion": .string(protocolVersion),
-            "serverInfo": .object(["name": .string("maskgit-rpc"), "version": .string(serverVersion)]),
+            "serverInfo": .object(["name": .string("maskgit-rpc"), "version": .string(serverVersion),
+                                   "compute": computeInfo()]),
             "capabilities": .object([
                 "methods": .array(methodNames().sorted().map { .string($0) }),
                 "batches": .bool(true),
                 "progress": .object(["notification": .string("notifications/progress"), "param": .string("_meta.progressToken")]),
                 "cancellation": .array([.string("$/cancelRequest"), .string("notifications/cancelled")]),
-                "imageFormats": .object(["input": .array([.string("png"), .string("webp")]),
-                                         "output": .array([.string("png"), .string("webp")])]),
+                "imageFormats": .object(["input": .array([.string("png"), .string("webp"), .string("jpeg")]),
+                                         "output": .array([.string("png"), .string("webp"), .string("jpeg")])]),
                 "imageTransports": .array([.string("base64"), .string("path"), .string("none")]),
                 "sessions": .bool(true),
             ]),
@@ -38,6 +39,13 @@ public struct InitializeMethod: RPCMethod {
                 "maxLineBytes": .int(server.options.maxLineBytes),
                 "maxPixels": .int(server.images.limits.maxPixels),
                 "maxQueuedRequests": .int(server.options.maxQueuedJobs),
+                "maxBatchRequests": .int(server.options.maxBatchRequests),
+                "maxJSONValues": .int(server.options.maxJSONValues),
+                "maxJSONDepth": .int(JSONParser.maxDepth),
+                "maxFileBytes": .int(server.images.maxFileBytes),
+                "maxMaskRects": .int(server.options.maxMaskRects),
+                "maxOutpaintWindows": .int(server.options.maxOutpaintWindows),
+                "maxSteps": .int(64),
                 "maxSessions": .int(limits.maxSessions),
                 "sessionMemoryBudgetBytes": .int(limits.memoryBudgetBytes),
                 "maxUndo": .int(limits.maxRevisions - 1),
@@ -46,6 +54,13 @@ public struct InitializeMethod: RPCMethod {
             "models": .array(server.modelOrder.compactMap { server.models[$0].map { server.describe($0) } }),
         ])
     }
+}
+
+/// The kernels' backend, instruction set, precision (`--precision`) and thread count.
+func computeInfo() -> JSONValue {
+    let info = ComputeInfo.fields
+    return .object(["backend": .string(info.backend), "isa": .string(info.isa), "precision": .string(info.precision),
+                    "nativeBF16": .bool(info.nativeBF16), "threads": .int(info.threads)])
 }
 
 /// `ping`: `{}` at once.

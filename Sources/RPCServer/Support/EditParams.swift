@@ -136,7 +136,9 @@ extension Params {
     /// A mask over a `width` × `height` image:
     /// `{"image": ImageRef, "channel": "luminance"|"alpha", "threshold": 0...255, "invert": bool,
     ///   "rects": [{x, y, width, height}]}`; image and rects are combined (union).
-    func mask(_ key: String, width: Int, height: Int, policy: ImagePolicy) throws(RPCError) -> PixelMask {
+    ///   At most `maxRects` rectangles; any integers are accepted for x and y (the arithmetic
+    ///   saturates), and the union is built in O(rectangles + pixels).
+    func mask(_ key: String, width: Int, height: Int, policy: ImagePolicy, maxRects: Int) throws(RPCError) -> PixelMask {
         guard let spec = try object(key) else {
             throw ServerError.invalidParams(field: field(key), expected: "a mask object with \"image\" and/or \"rects\"", got: "nothing")
         }
@@ -171,18 +173,20 @@ extension Params {
             any = true
         }
         if let rects = try spec.array("rects") {
+            guard rects.count <= maxRects else {
+                throw ServerError.make(ServerError.limitExceeded, "\(rects.count) mask rectangles exceed the limit of \(maxRects)",
+                                       details: ["field": .string(spec.field("rects")), "limit": .int(maxRects), "got": .int(rects.count)])
+            }
+            var list: [PixelRect] = []
+            list.reserveCapacity(rects.count)
             for (index, rect) in rects.enumerated() {
                 let f = spec.field("rects[\(index)]")
                 guard let o = rect.objectValue else { throw ServerError.invalidParams(field: f, expected: "an object {x, y, width, height}", got: rect.typeName) }
-                let r = Params(o, path: f)
-                let x = try r.requiredInt("x"), y = try r.requiredInt("y")
-                let w = try r.requiredInt("width", in: 1...Int(Int32.max)), h = try r.requiredInt("height", in: 1...Int(Int32.max))
-                let x0 = max(0, x), y0 = max(0, y), x1 = min(width, x + w), y1 = min(height, y + h)
-                guard x0 < x1, y0 < y1 else {
-                    throw ServerError.invalidParams(field: f, expected: "a rectangle overlapping the \(width)x\(height) image")
-                }
-                for yy in y0..<y1 { for xx in x0..<x1 { values[yy * width + xx] = 1 } }
+                let r = try Params(o, path: f).pixelRect(imageWidth: width, imageHeight: height)
+                list.append(r)
             }
+            let union = PixelMask(width: width, height: height, rectangles: list)
+            for i in 0..<values.count where union.values[i] == 1 { values[i] = 1 }
             any = true
         }
         guard any else { throw ServerError.invalidParams(field: field(key), expected: "\"image\" and/or \"rects\"") }
@@ -194,5 +198,18 @@ extension Params {
             throw RPCError(code: StandardErrorCode.internalError, message: "mask of \(values.count) values for \(width)x\(height)")
         }
         return mask
+    }
+
+    /// `{x, y, width, height}` overlapping a `imageWidth` × `imageHeight` image. x and y may be
+    /// any integers, width and height 1...2^31−1; the right and bottom edges saturate instead of
+    /// overflowing.
+    func pixelRect(imageWidth: Int, imageHeight: Int) throws(RPCError) -> PixelRect {
+        let x = try requiredInt("x"), y = try requiredInt("y")
+        let w = try requiredInt("width", in: 1...Int(Int32.max)), h = try requiredInt("height", in: 1...Int(Int32.max))
+        let r = PixelRect(x: x, y: y, width: w, height: h)
+        guard r.clipped(width: imageWidth, height: imageHeight) != nil else {
+            throw ServerError.invalidParams(field: path, expected: "a rectangle overlapping the \(imageWidth)x\(imageHeight) image")
+        }
+        return r
     }
 }

@@ -1,44 +1,41 @@
 // Images in and out of the protocol: base64 (data-URL prefix tolerated) or file paths confined to
-// allowed roots; output written atomically (temporary file, then rename).
+// allowed roots and opened by descriptor; output written atomically (temporary file, then
+// rename). See ConfinedFiles.swift.
 
 import Foundation
 import ImageCodecs
 import JSONRPC
 
-/// Where the server may read and write files, and how large images may be.
+/// Where the server may read and write files, and how large images and image files may be.
 public struct ImagePolicy: Sendable {
-    /// Absolute, standardized directories; a path must resolve inside one of them.
+    /// Absolute, standardized directories with symbolic links resolved; a path must lie inside one.
     public var allowedRoots: [URL]
+    /// The roots as given (absolute, standardized), matched as well as the resolved forms.
+    var givenRoots: [String]
     public var limits: DecodeLimits
+    /// Largest image file read from a path, checked (fstat) before it is read.
+    public var maxFileBytes: Int
+    /// What relative paths are relative to: the server's working directory.
+    public var workingDirectory: String
 
-    public init(allowedRoots: [URL], limits: DecodeLimits = DecodeLimits(maxPixels: 16 << 20)) {
+    public init(allowedRoots: [URL], limits: DecodeLimits = DecodeLimits(maxPixels: 16 << 20), maxFileBytes: Int = 256 << 20,
+                workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        givenRoots = allowedRoots.map { $0.standardizedFileURL.path }
         self.allowedRoots = allowedRoots.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
         self.limits = limits
+        self.maxFileBytes = maxFileBytes
+        self.workingDirectory = workingDirectory
     }
 
-    /// Resolves `path` (absolute, or relative to the first root) and checks it lies in a root.
-    /// Symbolic links are resolved first, so a link cannot lead outside.
-    func confined(_ path: String, field: String) throws(RPCError) -> URL {
-        guard !path.isEmpty, !path.contains("\0") else {
-            throw ServerError.invalidParams(field: field, expected: "a file path", got: "an empty path")
-        }
-        guard let firstRoot = allowedRoots.first else {
+    /// Checks that `path` (absolute, or relative to the working directory) lies lexically
+    /// inside a root; the file is then opened only by descriptor from that root
+    /// (`ConfinedFiles`), never by name.
+    func confined(_ path: String, field: String) throws(RPCError) -> ConfinedPath {
+        guard !allowedRoots.isEmpty else {
             throw ServerError.make(ServerError.pathNotAllowed, "File paths are disabled (no --allow-root)", details: ["field": .string(field)])
         }
-        let base = path.hasPrefix("/") ? URL(fileURLWithPath: path) : firstRoot.appendingPathComponent(path)
-        // Resolve the directory (the file itself may not exist yet, for outputs).
-        let directory = base.deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
-        var resolved = directory.appendingPathComponent(base.lastPathComponent)
-        if FileManager.default.fileExists(atPath: resolved.path) { resolved = resolved.resolvingSymlinksInPath() }
-        let inside = allowedRoots.contains { root in
-            resolved.path == root.path || resolved.path.hasPrefix(root.path.hasSuffix("/") ? root.path : root.path + "/")
-        }
-        guard inside else {
-            throw ServerError.make(ServerError.pathNotAllowed, "Path \(path) is outside the allowed roots",
-                                   details: ["field": .string(field), "path": .string(path),
-                                             "allowedRoots": .array(allowedRoots.map { .string($0.path) })])
-        }
-        return resolved
+        return try ConfinedFiles.confine(path, workingDirectory: workingDirectory,
+                                         roots: zip(givenRoots, allowedRoots).map { ($0, $1.path) }, field: field)
     }
 
     /// Reads an image reference: `"base64..."`, `"data:image/png;base64,..."`,
@@ -53,11 +50,7 @@ public struct ImagePolicy: Sendable {
             if let data = try p.string("data") {
                 bytes = try decodeBase64(data, field: p.field("data"))
             } else if let path = try p.string("path") {
-                let url = try confined(path, field: p.field("path"))
-                do { bytes = Array(try Data(contentsOf: url)) } catch {
-                    throw ServerError.make(ServerError.ioFailed, "Cannot read \(path): \(error.localizedDescription)",
-                                           details: ["field": .string(p.field("path"))])
-                }
+                bytes = try ConfinedFiles.read(try confined(path, field: p.field("path")), field: p.field("path"), maxBytes: maxFileBytes)
             } else {
                 throw ServerError.invalidParams(field: field, expected: "an object with \"data\" (base64) or \"path\"")
             }
@@ -101,23 +94,58 @@ public struct ImageOutput: Sendable {
 
     public var transport: Transport = .base64
     public var encoding: ImageEncoding = .png
-    public var path: URL?
+    var path: ConfinedPath?
 
     public init() {}
 
     /// Parses `output: {transport, format, quality, path}`.
+    ///
+    /// The format is `format` when given, else the one the path's extension names (.png,
+    /// .webp, .jpg/.jpeg), else PNG. A `format` that contradicts the extension, or a path whose
+    /// extension names no format when `format` is absent, is an error: the server never picks
+    /// a format the request did not ask for.
     public init(_ params: Params?, policy: ImagePolicy) throws(RPCError) {
         guard let params else { return }
         try params.rejectUnknown(["transport", "format", "quality", "path"])
         let quality = try params.double("quality", in: 0...100)
-        switch try params.string("format") ?? "png" {
-        case "png": encoding = .png
-        case "webp": encoding = .webp(quality.map { .lossy(Float($0)) } ?? .lossless)
-        case let other: throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\" or \"webp\"", got: other)
+        let requested: ImageFormat?
+        switch try params.string("format") {
+        case nil: requested = nil
+        case "png": requested = .png
+        case "webp": requested = .webp
+        case "jpeg", "jpg": requested = .jpeg
+        case let other?:
+            throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\", \"webp\" or \"jpeg\"", got: other)
         }
+        var format = requested ?? .png
         if let path = try params.string("path") {
             transport = .path
             self.path = try policy.confined(path, field: params.field("path"))
+            let named = ImageFormat.fromExtension(of: path)
+            switch (requested, named) {
+            case (let r?, let n?) where r != n:
+                throw ServerError.invalidParams(
+                    field: params.field("format"), expected: "the format the path's extension names (\(n.rawValue))",
+                    got: r.rawValue, detail: "output.path \(path) ends in a \(n) extension but output.format is \(r.rawValue)")
+            case (nil, nil):
+                throw ServerError.invalidParams(
+                    field: params.field("path"), expected: "a path ending in .png, .webp, .jpg or .jpeg, or an output.format",
+                    got: path)
+            case (_, let n?): format = n
+            case (let r?, nil): format = r
+            }
+        }
+        switch format {
+        case .png:
+            encoding = .png
+        case .webp:
+            encoding = .webp(quality.map { .lossy(Float($0)) } ?? .lossless)
+        case .jpeg:
+            let q = quality.map { Int($0.rounded()) } ?? JPEGEncoder.defaultQuality
+            guard q >= 1 else {
+                throw ServerError.invalidParams(field: params.field("quality"), expected: "a JPEG quality in 1...100", got: String(q))
+            }
+            encoding = .jpeg(quality: q)
         }
         if let t = try params.string("transport") {
             guard let parsed = Transport(rawValue: t) else {
@@ -134,6 +162,12 @@ public struct ImageOutput: Sendable {
     public func deliver(_ image: RGBImage) throws(RPCError) -> JSONValue {
         let bytes: [UInt8]
         do { bytes = try ImageEncoder.encode(image, as: encoding) } catch {
+            if case .invalidImage(let format, let reason) = error {
+                // A request the format cannot carry (JPEG and a transparent image): the
+                // client's to fix, so invalid params rather than an internal error.
+                throw ServerError.invalidParams(field: "output.format", expected: "a format that can hold this image",
+                                                got: format.rawValue, detail: reason)
+            }
             throw RPCError(code: StandardErrorCode.internalError, message: "Encoding the result failed: \(error)")
         }
         var object: JSONObject = [
@@ -148,18 +182,7 @@ public struct ImageOutput: Sendable {
             break
         case .path:
             guard let path else { throw ServerError.invalidParams(field: "output.path", expected: "a path") }
-            let temporary = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).\(UUID().uuidString).tmp")
-            do {
-                try Data(bytes).write(to: temporary)
-                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
-                guard rename(temporary.path, path.path) == 0 else {
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-                }
-            } catch {
-                try? FileManager.default.removeItem(at: temporary)
-                throw ServerError.make(ServerError.ioFailed, "Cannot write \(path.path): \(error.localizedDescription)",
-                                       details: ["field": .string("output.path")])
-            }
+            try ConfinedFiles.write(bytes, to: path, field: "output.path")
             object["path"] = .string(path.path)
         }
         return .object(object)

@@ -69,7 +69,9 @@ public final class SessionStore: Sendable {
 
     private struct State {
         var entries: [String: Entry] = [:]
-        var evicted: [String] = []   // most recent last, bounded
+        /// One bit per session number ever opened ("s<n>"): set when it was evicted, so an
+        /// evicted id is told apart from an unknown one for the server's lifetime (1 bit each).
+        var evicted: [UInt64] = []
         var clock: UInt64 = 0
         var nextID = 1
     }
@@ -105,7 +107,11 @@ public final class SessionStore: Sendable {
 
     /// Appends a revision after `base` (dropping redo history past it); returns the new snapshot.
     public func commit(_ id: String, base: Int, revision: Revision) throws(RPCError) -> (SessionSnapshot, evicted: [String]) {
-        try state.withLock { s throws(RPCError) in
+        guard revision.bytes <= limits.memoryBudgetBytes else {
+            throw ServerError.make(ServerError.limitExceeded, "The result needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
+                                   details: ["limit": .int(limits.memoryBudgetBytes), "got": .int(revision.bytes)])
+        }
+        return try state.withLock { s throws(RPCError) in
             let entry = try Self.entry(&s, id)
             let baseIndex = base - entry.firstNumber
             guard baseIndex == entry.current else {
@@ -162,12 +168,13 @@ public final class SessionStore: Sendable {
 
     private static func entry(_ s: inout State, _ id: String) throws(RPCError) -> Entry {
         guard let entry = s.entries[id] else {
-            if s.evicted.contains(id) {
+            let shown = ServerError.echo(id)
+            if wasEvicted(s, id) {
                 throw ServerError.make((ServerError.sessionNotFound.code, "session_evicted"),
-                                       "Session \(id) was evicted to stay within the session limits; open it again",
-                                       details: ["session": .string(id)])
+                                       "Session \(shown) was evicted to stay within the session limits; open it again",
+                                       details: ["session": .string(shown)])
             }
-            throw ServerError.make(ServerError.sessionNotFound, "No session \(id)", details: ["session": .string(id)])
+            throw ServerError.make(ServerError.sessionNotFound, "No session \(shown)", details: ["session": .string(shown)])
         }
         s.clock += 1
         entry.lastUse = s.clock
@@ -188,9 +195,37 @@ public final class SessionStore: Sendable {
             guard let victim = s.entries.values.filter({ $0.id != keep }).min(by: { $0.lastUse < $1.lastUse }) else { break }
             s.entries[victim.id] = nil
             evicted.append(victim.id)
+            markEvicted(&s, victim.id)
         }
-        s.evicted.append(contentsOf: evicted)
-        if s.evicted.count > 1024 { s.evicted.removeFirst(s.evicted.count - 1024) }
+        // The kept session alone can still be over the budget (its own undo history grew):
+        // its oldest revisions go, down to the current one (which fits: checked on the way in).
+        if let entry = s.entries[keep] {
+            while total() > limits.memoryBudgetBytes, entry.current > 0 {
+                entry.revisions.removeFirst()
+                entry.current -= 1
+                entry.firstNumber += 1
+            }
+            while total() > limits.memoryBudgetBytes, entry.revisions.count > entry.current + 1 {
+                entry.revisions.removeLast()   // redo history
+            }
+        }
         return evicted
+    }
+
+    private static func number(_ id: String) -> Int? {
+        guard id.hasPrefix("s"), id.utf8.count <= 20, let n = Int(id.dropFirst()), n > 0 else { return nil }
+        return n
+    }
+
+    private static func markEvicted(_ s: inout State, _ id: String) {
+        guard let n = number(id) else { return }
+        let word = n / 64
+        if s.evicted.count <= word { s.evicted.append(contentsOf: repeatElement(0, count: word + 1 - s.evicted.count)) }
+        s.evicted[word] |= 1 << UInt64(n % 64)
+    }
+
+    private static func wasEvicted(_ s: State, _ id: String) -> Bool {
+        guard let n = number(id), n / 64 < s.evicted.count else { return false }
+        return s.evicted[n / 64] & (1 << UInt64(n % 64)) != 0
     }
 }

@@ -114,3 +114,17 @@ extension Reference {
         return context.permuted([1, 0, 2]).reshaped([l, c])
     }
 }
+
+extension Reference {
+    /// Each value rounded to the nearest bfloat16 (8 significand bits, ties to even), returned as
+    /// Float: the rounding the bf16 path applies to GEMM inputs and weights. NaN stays NaN.
+    public static func roundedToBF16(_ x: Tensor) -> Tensor {
+        Tensor(shape: x.shape, storage: x.storage.map { value in
+            if value.isNaN { return value }
+            let bits = value.bitPattern
+            let lsb = (bits >> 16) & 1
+            let rounded = bits &+ 0x7FFF &+ lsb  // carry into the exponent rounds up to ±inf correctly
+            return Float(bitPattern: rounded & 0xFFFF_0000)
+        })
+    }
+}
