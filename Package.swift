@@ -263,7 +263,9 @@ let package = Package(
             name: "EditingTests",
             dependencies: [
                 "Editing",
-            ]
+                "ImageCodecs",
+            ],
+            exclude: ["Fixtures"]  // read from #filePath; producing commands beside them
         ),
     ]
 )

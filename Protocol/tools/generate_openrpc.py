@@ -148,7 +148,9 @@ SCHEMAS: dict = {
         "seed": {"type": "integer", "minimum": 0, "maximum": 9007199254740991,
                  "description": "Random seed (0 ... 2^53−1). Absent: a random seed, echoed in the answer. Same seed, model, parameters and "
                                 "build → same tokens."},
-        "steps": {"type": "integer", "minimum": 1, "maximum": 64, "default": 12, "description": "Decoding iterations T."},
+        "steps": {"type": "integer", "minimum": 1, "maximum": 64,
+                  "description": "Decoding iterations T. Default: the model's (models.list defaults): official checkpoints 16 for "
+                                 "generate (inference.py generate_samples) and 12 for the edits; the project's models 12."},
         "startStep": {"type": "integer", "minimum": 0, "maximum": 63,
                       "description": "First iteration run (< steps); default 0, classEdit 2 (the official editing run)."},
         "schedule": {"type": "string", "enum": ["cosine", "linear", "square", "cubic", "exponential", "log", "arccos"], "default": "cosine"},
@@ -163,6 +165,13 @@ SCHEMAS: dict = {
                                     "class (the default model's card recommends it), 0 for the others; > 0 needs a model with a null "
                                     "class (capabilities.classifierFreeGuidance; -32012 otherwise); 0 turns it off."},
         "guidanceRamp": {"type": "string", "enum": ["constant", "linear"], "default": "constant"},
+        "rng": {"type": "string", "enum": ["project", "jax", "jaxLegacy"],
+                "description": "The random numbers. project: the project's SplitMix64 streams (default for the project's models). "
+                               "jax (default for official checkpoints): JAX's threefry-2x32 as JAX 0.10 computes it "
+                               "(jax_threefry_partitionable=True), consumed as the official decode loop does: the seed is "
+                               "jax.random.PRNGKey(seed) = [0, seed mod 2^32], the key passed to parallel_decode.decode; same seed, "
+                               "weights and options → the official code's tokens (batch row 0). jaxLegacy: the same with "
+                               "jax_threefry_partitionable=False (JAX before 0.5), batch 1."},
     }, description="The decoding options every edit takes as top-level params (listed here together for clients)."),
     "Window": obj({
         "x": INT, "y": INT, "width": NONNEG, "height": NONNEG,
@@ -211,9 +220,26 @@ SCHEMAS: dict = {
             "samplers": {"type": "array", "items": STR},
             "schedules": {"type": "array", "items": STR},
             "maskPolicies": {"type": "array", "items": STR},
-        }, ["generate", "inpaint", "outpaint", "classEdit", "classifierFreeGuidance", "unconditional", "samplers", "schedules", "maskPolicies"]),
+            "composites": {"type": "array", "items": STR},
+            "rng": {"type": "array", "items": STR},
+        }, ["generate", "inpaint", "outpaint", "classEdit", "classifierFreeGuidance", "unconditional", "samplers", "schedules",
+            "maskPolicies", "composites", "rng"]),
+        "defaults": obj({
+            "profile": {"type": "string", "enum": ["official", "project"],
+                        "description": "official: an official Flax msgpack checkpoint (no null class), served the official code's "
+                                       "defaults; project: the project's own models and choices (maskgit-rpc --defaults overrides)."},
+            "generate": S("ModelDefaultsEntry"), "inpaint": S("ModelDefaultsEntry"), "outpaint": S("ModelDefaultsEntry"),
+            "classEdit": S("ModelDefaultsEntry"),
+        }, ["profile", "generate", "inpaint", "outpaint", "classEdit"],
+            "The values a request gets for the options it does not set."),
         "classes": {"type": "array", "items": STR, "description": "Class names by label (absent with models.list {classes: false})."},
-    }, ["name", "default", "nativeSize", "tokenStride", "grid", "codebookSize", "numClasses", "capabilities"], "A loaded model."),
+    }, ["name", "default", "nativeSize", "tokenStride", "grid", "codebookSize", "numClasses", "capabilities", "defaults"], "A loaded model."),
+    "ModelDefaultsEntry": obj({
+        "steps": NONNEG, "startStep": NONNEG, "schedule": STR, "choiceTemperature": {"type": "number"},
+        "rng": {"type": "string", "enum": ["project", "jax", "jaxLegacy"]}, "guidance": {"type": "number"},
+        "composite": {"type": "string", "enum": ["mask", "tokens", "official"], "description": "inpaint and classEdit only."},
+        "maskPolicy": {"type": "string", "description": "inpaint and classEdit only."},
+    }, ["steps", "startStep", "schedule", "choiceTemperature", "rng", "guidance"], "One method's defaults."),
     "Limits": obj({
         "maxLineBytes": {"type": "integer", "description": "Longest accepted message line (--max-line-bytes); longer → -32007 with id null."},
         "maxPixels": {"type": "integer", "description": "Largest image, input or outpainted (--max-pixels)."},
@@ -251,7 +277,8 @@ def cd(name: str, schema: dict, description: str, required: bool = False) -> dic
     return d
 
 
-DECODING_NAMES = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature", "temperature", "topK", "guidance", "guidanceRamp"]
+DECODING_NAMES = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature", "temperature", "topK", "guidance", "guidanceRamp",
+                  "rng"]
 DESCRIPTORS: dict = {
     name: cd(name, {"$ref": f"#/components/schemas/DecodingParams/properties/{name}"}, SCHEMAS["DecodingParams"]["properties"][name].get("description", name))
     for name in DECODING_NAMES
@@ -267,17 +294,25 @@ DESCRIPTORS.update({
                                       "result becomes the session's next revision (undo returns)."),
     "class": cd("class", S("Class"), "The class to condition on. Optional only for models with a null class (capabilities.unconditional); "
                                      "required by the tiny test model."),
-    "maskPolicy": cd("maskPolicy", {"type": "string", "enum": ["anyOverlap", "officialBoundingBox", "coverage"]},
+    "maskPolicy": cd("maskPolicy", {"type": "string", "enum": ["anyOverlap", "officialBoundingBox", "official", "coverage"]},
                      "How pixels become tokens: anyOverlap (inpaint default): every token touching a masked pixel; officialBoundingBox "
-                     "(classEdit default): the tokens of the mask's bounding box; coverage: tokens at least `coverage` covered."),
+                     "(classEdit default of the project's models): the official box rule on the mask's bounding box plus every token "
+                     "the mask touches; official (classEdit default with composite official): exactly the official latent mask of "
+                     "inference.py (rows max(0, top/S−1) ..< min(G, h/S + top/S + 1), columns likewise; a box at (15,15) of 18x18 "
+                     "gives 2x2 tokens at S=16), which can leave masked pixels outside it; coverage: tokens at least `coverage` covered."),
     "coverage": cd("coverage", {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.5}, "The fraction for maskPolicy coverage."),
     "feather": cd("feather", {"type": "number", "minimum": 0, "maximum": 256},
-                  "Gaussian radius in pixels for blending regenerated pixels into kept ones; default S/16 − 1 at native scale (0 for the tiny model)."),
-    "composite": cd("composite", {"type": "string", "enum": ["mask", "tokens"]},
-                    "Where the feathered blend grows from: mask (inpaint default): the pixel mask, so only the mask and a band of "
-                    "about 3·feather pixels around it change; tokens (classEdit default, the official composite): the regenerated "
-                    "token cells and a band around them. Cells left part generated, part kept become unknown in the session's "
-                    "token cache and are encoded again when a later edit needs them."),
+                  "Gaussian radius in pixels for blending regenerated pixels into kept ones; default S/16 − 1 at native scale (0 for "
+                  "the tiny model; S // 16 − 1 with composite official)."),
+    "composite": cd("composite", {"type": "string", "enum": ["mask", "tokens", "official"]},
+                    "How the result is blended into the image. mask (inpaint default): feathered from the pixel mask, so only the "
+                    "mask and a band of about 3·feather pixels around it change; tokens (classEdit default of the project's models): "
+                    "feathered from the regenerated token cells; both give weight 1 on every masked pixel, a truncated Gaussian and "
+                    "the input bytes unchanged outside the band (byte-exact). official (classEdit default of official checkpoints): "
+                    "the official composite_outputs exactly: the token mask resized with Pillow's bicubic filter, Pillow's "
+                    "GaussianBlur(S // 16 − 1) with edge pixels extended, the decoder's unclipped output blended in float32, "
+                    "clipped at the end (matches Pillow + numpy within 1/255). Cells left part generated, part kept become unknown "
+                    "in the session's token cache and are encoded again when a later edit needs them."),
 })
 
 # MARK: Errors
@@ -412,7 +447,7 @@ METHODS = [
            result("OpenRPCDocument", {"type": "object", "required": ["openrpc", "info", "methods"],
                                       "description": "Protocol/openrpc.json, as bundled in the server."}),
            errs(*COMMON), answered="on arrival", tags=["discovery"]),
-    method("models.list", "The loaded models, their capabilities and class names.",
+    method("models.list", "The loaded models, their capabilities, their defaults and class names.",
            [cd("classes", {"type": "boolean", "default": True}, "Include each model's class names.")],
            result("ModelsList", obj({"models": {"type": "array", "items": S("Model")}}, ["models"])),
            errs(*COMMON), answered="on arrival", tags=["discovery"]),
@@ -531,6 +566,9 @@ STEPS = [
                                               "output": {"path": "wide.webp", "format": "webp"}}),
     ("classEdit", "one-shot class edit with a mask", {"image": {"path": "tiny16.png"}, "mask": {"rects": [RECT_TR]}, "class": 0, "seed": 6,
                                                       "maskPolicy": "anyOverlap", "output": NONE}),
+    ("classEdit", "the official recipe: its latent mask and composite, JAX's random numbers",
+     {"image": {"path": "tiny16.png"}, "rect": {"x": 4, "y": 4, "width": 8, "height": 8}, "class": 3, "seed": 42,
+      "composite": "official", "rng": "jax", "output": NONE}),
     ("generate", "generate into a new session", {"class": 9, "seed": 9, "openSession": True, "output": NONE}),
     ("session.undo", "error: nothing to undo", {"session": "s2"}),
     ("session.close", "close it", {"session": "s2"}),

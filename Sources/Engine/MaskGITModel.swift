@@ -35,6 +35,8 @@ public struct MaskGITModel: Sendable {
     public let classNames: [String]
     /// Where the files came from.
     public let files: (tokenizer: URL, transformer: URL)
+    /// The defaults requests get (official for official checkpoints, see ModelDefaults).
+    public let defaults: ModelDefaults
 
     /// Native square size in pixels (grid × stride).
     public var nativeSize: Int { tokenizer.nativeSize }
@@ -45,7 +47,9 @@ public struct MaskGITModel: Sendable {
     public var hasNullClass: Bool { predictor.nullClassID != nil }
 
     /// Builds a model from a tokenizer file and a transformer file (Flax msgpack or safetensors).
-    public init(tokenizerFile: URL, transformerFile: URL, name: String? = nil) throws {
+    /// `profile` nil: official defaults for a Flax msgpack transformer without a null class
+    /// (an official checkpoint), the project's otherwise.
+    public init(tokenizerFile: URL, transformerFile: URL, name: String? = nil, profile: ModelDefaults.Profile? = nil) throws {
         let vqgan = try VQGANTokenizer(contentsOf: tokenizerFile)
         let transformer = try BidirectionalTransformer(contentsOf: transformerFile, codebookSize: vqgan.config.codebookSize)
         guard transformer.vocabulary.codebookSize == vqgan.config.codebookSize else {
@@ -60,6 +64,17 @@ public struct MaskGITModel: Sendable {
         predictor = NetworkPredictor(transformer, gridShape: grid)
         classNames = transformer.classNames ?? (0..<transformer.vocabulary.numClasses).map { "class \($0)" }
         files = (tokenizerFile, transformerFile)
+        let official = transformer.vocabulary.nullClassID == nil && MaskGITModel.isFlaxMsgpack(transformerFile)
+        defaults = .profile(profile ?? (official ? .official : .project))
+    }
+
+    /// Whether a file starts like a Flax msgpack checkpoint (the official format).
+    static func isFlaxMsgpack(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? head.count
+        return head.withUnsafeBytes { CheckpointFormat.sniff($0, fileSize: size) } == .flaxMsgpack
     }
 
     /// The file pairs a model directory may hold, in order of preference.
@@ -71,13 +86,13 @@ public struct MaskGITModel: Sendable {
     ]
 
     /// Loads the first complete file pair found in `directory`.
-    public init(directory: URL, name: String? = nil) throws {
+    public init(directory: URL, name: String? = nil, profile: ModelDefaults.Profile? = nil) throws {
         let fm = FileManager.default
         for layout in Self.directoryLayouts {
             let t = directory.appendingPathComponent(layout.tokenizer)
             let m = directory.appendingPathComponent(layout.transformer)
             if fm.fileExists(atPath: t.path), fm.fileExists(atPath: m.path) {
-                try self.init(tokenizerFile: t, transformerFile: m, name: name ?? directory.lastPathComponent)
+                try self.init(tokenizerFile: t, transformerFile: m, name: name ?? directory.lastPathComponent, profile: profile)
                 return
             }
         }

@@ -47,6 +47,9 @@ struct MaskGITRPC: ParsableCommand {
     @Option(help: "A transformer file (Flax msgpack or safetensors); use with --tokenizer.")
     var transformer: String?
 
+    @Option(help: "Request defaults: auto (the official code's for official Flax msgpack checkpoints, the project's otherwise), official or project. models.list reports them.")
+    var defaults: String = "auto"
+
     @Option(name: .customLong("allow-root"), help: "A directory that image paths in requests may read from and write to (repeatable; no symbolic link below it is followed). Default: the working directory and the system temporary directory.")
     var allowedRoots: [String] = []
 
@@ -96,6 +99,9 @@ struct MaskGITRPC: ParsableCommand {
         if (tokenizer == nil) != (transformer == nil) {
             throw ValidationError("--tokenizer and --transformer go together")
         }
+        guard ["auto", "official", "project"].contains(defaults) else {
+            throw ValidationError("--defaults is auto, official or project")
+        }
         guard maxPixels > 0, maxLineBytes > 0, maxSessions > 0, sessionMemory > 0, maxUndo >= 0, maxQueue > 0,
               maxBatch > 0, maxFileBytes > 0, maxRects > 0, maxWindows > 0 else {
             throw ValidationError("limits must be positive")
@@ -121,7 +127,7 @@ struct MaskGITRPC: ParsableCommand {
             throw ExitCode(2)
         }
         for model in models {
-            Log.info("model \(model.name): \(model.nativeSize)px, \(model.classNames.count) classes, files \(model.files.tokenizer.path), \(model.files.transformer.path)")
+            Log.info("model \(model.name): \(model.nativeSize)px, \(model.classNames.count) classes, \(model.defaults.profile.rawValue) defaults, files \(model.files.tokenizer.path), \(model.files.transformer.path)")
         }
         Log.info(String(format: "loaded in %.2f s; ", Date().timeIntervalSince(started)) + "kernels \(Kernels.summary); serving JSON-RPC on stdio")
 
@@ -152,13 +158,15 @@ struct MaskGITRPC: ParsableCommand {
 
     /// The models named by flags, or the default model.
     private func loadModels() throws -> [MaskGITModel] {
+        let profile = ModelDefaults.Profile(rawValue: defaults)
         if let tokenizer, let transformer {
-            return [try MaskGITModel(tokenizerFile: URL(fileURLWithPath: tokenizer), transformerFile: URL(fileURLWithPath: transformer))]
+            return [try MaskGITModel(tokenizerFile: URL(fileURLWithPath: tokenizer), transformerFile: URL(fileURLWithPath: transformer),
+                                     profile: profile)]
         }
         if !modelDirectories.isEmpty {
-            return try modelDirectories.map { try MaskGITModel(directory: URL(fileURLWithPath: $0)) }
+            return try modelDirectories.map { try MaskGITModel(directory: URL(fileURLWithPath: $0), profile: profile) }
         }
-        return [try MaskGITModel(directory: try DefaultModel.locate())]
+        return [try MaskGITModel(directory: try DefaultModel.locate(), profile: profile)]
     }
 }
 

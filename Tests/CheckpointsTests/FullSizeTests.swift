@@ -1,4 +1,4 @@
-// Opt-in: the random full-size official-shaped 256 pair written by
+// Opt-in: the random full-size official-shaped 256 (or 512, `--image-size 512`) pair written by
 //   .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize
 // Run with MASKGIT_FULLSIZE_DIR=runs/fullsize (relative to the package root, or absolute).
 // Checks both formats agree on every tensor and that loading the 690 MB transformer needs
@@ -21,7 +21,10 @@ final class FullSizeTests: XCTestCase {
 
     func testOfficialShapesAndFormatsAgree() throws {
         let dir = try directory()
-        let expectedCounts = ["tokenizer": 54_515_587, "transformer": 172_457_193]
+        // 256 shapes (257 positions) or 512 shapes (1025 positions, make_fixtures.py --image-size 512).
+        let positions = try WeightStore.open(dir.appendingPathComponent("transformer.msgpack"))
+            .shape(of: "Embed_0/position_embeddings/embedding")?.first
+        let expectedCounts = ["tokenizer": 54_515_587, "transformer": positions == 1025 ? 173_047_017 : 172_457_193]
         for net in ["tokenizer", "transformer"] {
             let flax = try WeightStore.open(dir.appendingPathComponent("\(net).msgpack"))
             let st = try WeightStore.open(dir.appendingPathComponent("\(net).safetensors"))

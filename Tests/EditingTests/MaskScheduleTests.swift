@@ -35,6 +35,35 @@ final class MaskScheduleTests: XCTestCase {
                                                       arithmetic: .exactDivision), 16)
     }
 
+    // The exp schedule at N = 64, T = 12: step 9 keeps 32 masked in the compiled official decode
+    // (XLA's exp2 gives exactly 0.5 there), with start 0 and start 2 (values from JAX 0.10.2).
+    func testExponentialN64T12MatchesTheCompiledDecode() {
+        XCTAssertEqual(MaskSchedule.exponential.maskedCounts(initialUnknown: 64, totalSteps: 12),
+                       [62, 61, 60, 59, 58, 56, 52, 48, 41, 32, 18, 1])
+        XCTAssertEqual(MaskSchedule.exponential.maskedCounts(initialUnknown: 64, totalSteps: 12, startStep: 2),
+                       [61, 60, 58, 56, 52, 48, 41, 32, 18, 1])
+        XCTAssertEqual(MaskSchedule.exponential.maskLength(step: 9, totalSteps: 12, initialUnknown: 64, unknownNow: 64), 32)
+    }
+
+    // Every method × N × T × start of Fixtures/official-schedule.json: the clamped mask_len of
+    // each step of the jitted official decode (XLA CPU), produced by make_official_fixtures.py.
+    func testEveryCaseMatchesTheCompiledOfficialDecode() throws {
+        let fixture = try loadJSONFixture("official-schedule.json")
+        let cases = try XCTUnwrap(fixture["cases"] as? [[String: Any]])
+        let methods: [String: MaskSchedule] = ["uniform": .linear, "pow2": .square, "pow3": .cubic, "cosine": .cosine,
+                                               "log": .logarithmic, "exp": .exponential]
+        var mismatches: [String] = []
+        for c in cases {
+            let method = try XCTUnwrap(c["method"] as? String)
+            let schedule = try XCTUnwrap(methods[method])
+            let n = try XCTUnwrap(c["N"] as? Int), t = try XCTUnwrap(c["T"] as? Int), start = try XCTUnwrap(c["start"] as? Int)
+            let counts = schedule.maskedCounts(initialUnknown: n, totalSteps: t, startStep: start)
+            if counts != c.ints("maskLen") { mismatches.append("\(method) N=\(n) T=\(t) start=\(start): \(counts) vs \(c.ints("maskLen"))") }
+        }
+        XCTAssertGreaterThan(cases.count, 1000)
+        XCTAssertEqual(mismatches, [], "\(mismatches.count) of \(cases.count) cases differ from the compiled official decode")
+    }
+
     func testClampKeepsOneCommittedAndOneMasked() {
         // mask_len = max(1, min(unknown_now − 1, floor(N0·γ))).
         XCTAssertEqual(MaskSchedule.cosine.maskLength(step: 0, totalSteps: 12, initialUnknown: 256, unknownNow: 10), 9)

@@ -5,12 +5,17 @@ import Transformer
 import VQGAN
 import XCTest
 
-/// The official-shaped 256 pair (random weights, 54.5M + 172.5M parameters) against the numpy
-/// reference, opt-in (too big for every test run): runs only when `MASKGIT_FULLSIZE_DIR` names the directory
-/// written by
+/// The official-shaped 256 or 512 pair (random weights, 54.5M + 172.5M / 173.0M parameters)
+/// against the numpy reference, opt-in (too big for every test run): runs only when `MASKGIT_FULLSIZE_DIR`
+/// names the directory written by
 ///
 ///     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize
 ///     MASKGIT_FULLSIZE_DIR=runs/fullsize swift test -c release --filter FullSizeForwardTests
+///
+/// and for the 512 shapes (32x32 tokens, 1025 positions; the size is read from the stored image):
+///
+///     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize512 --image-size 512
+///     MASKGIT_FULLSIZE_DIR=runs/fullsize512 swift test -c release --filter FullSizeForwardTests
 ///
 /// It loads the Flax msgpack pair (the official format; the script names the files
 /// `tokenizer.msgpack` and `transformer.msgpack`, not the official `*_imagenet256_checkpoint`),
@@ -40,9 +45,13 @@ final class FullSizeForwardTests: XCTestCase {
                                                        codebookSize: tokenizer.config.codebookSize)
         let transformerLoad = Date().timeIntervalSince(clock)
         let peakAfterLoad = Self.status("VmHWM")
+        let expected = try WeightStore.open(dir.appendingPathComponent("expected.safetensors"))
+        let image = unbatched(try expected.take("image"))                          // [S, S, 3], S = 256 or 512
+        let size = image.shape[0], grid = size / 16
+        XCTAssertTrue(size == 256 || size == 512, "official sizes are 256 and 512, got \(size)")
         XCTAssertEqual(tokenizer.config, .official)
         XCTAssertEqual(transformer.config, TransformerConfig(vocabSize: 2025, hiddenSize: 768, numLayers: 24, numHeads: 16,
-                                                             intermediateSize: 3072, maxPositionEmbeddings: 257))
+                                                             intermediateSize: 3072, maxPositionEmbeddings: grid * grid + 1))
         let parameters = [dir.appendingPathComponent("tokenizer.msgpack"), dir.appendingPathComponent("transformer.msgpack")]
             .map { url -> Int in
                 let store = try? WeightStore.open(url)
@@ -51,8 +60,6 @@ final class FullSizeForwardTests: XCTestCase {
             .reduce(0, +)
         let weightBytes = parameters * MemoryLayout<Float>.size
 
-        let expected = try WeightStore.open(dir.appendingPathComponent("expected.safetensors"))
-        let image = unbatched(try expected.take("image"))                          // [256, 256, 3]
         clock = Date()
         let latents = try tokenizer.latents(image)
         let encodeTime = Date().timeIntervalSince(clock)
@@ -61,7 +68,7 @@ final class FullSizeForwardTests: XCTestCase {
         XCTAssertEqual(tokenizer.quantizer.encode(latents).map(Int.init), expectedIDs.values, "full-size token ids")
 
         clock = Date()
-        let decoded = try tokenizer.decode(expectedIDs.values.map { Int32($0) }, height: 16, width: 16)
+        let decoded = try tokenizer.decode(expectedIDs.values.map { Int32($0) }, height: grid, width: grid)
         let decodeTime = Date().timeIntervalSince(clock)
         assertClose(decoded, unbatched(try expected.take("decoded")), tolerance: tolerance, "full-size decoded")
 
@@ -75,7 +82,7 @@ final class FullSizeForwardTests: XCTestCase {
         func mb(_ bytes: Int) -> String { String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
         func s(_ t: TimeInterval) -> String { String(format: "%.2f s", t) }
         print("""
-            full size: \(parameters) parameters, float32 weight bytes \(mb(weightBytes)); BLAS threads \(BLAS.threads)
+            full size \(size): \(parameters) parameters, float32 weight bytes \(mb(weightBytes)); BLAS threads \(BLAS.threads)
               load: tokenizer \(s(tokenizerLoad)), transformer \(s(transformerLoad))
               passes: encode (latents) \(s(encodeTime)), decode \(s(decodeTime)), transformer (full logits) \(s(passTime))
               RSS before load \(mb(rssBefore)); peak after load \(mb(peakAfterLoad)) = \(String(format: "%.2f", Double(peakAfterLoad) / Double(weightBytes)))x weights; peak overall \(mb(peak)) = \(String(format: "%.2f", Double(peak) / Double(weightBytes)))x weights

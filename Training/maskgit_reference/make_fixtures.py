@@ -22,6 +22,11 @@ class-name tests:
 
     .venv/bin/python Training/maskgit_reference/make_fixtures.py --imagenet-shaped Tests/EngineTests/Fixtures/imagenet-shaped
 
+`--image-size 512` makes the official 512 shapes instead (32x32 tokens, 1025 positions, the
+same tokenizer tree; 173.0M transformer params):
+
+    .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize512 --image-size 512
+
 Weights are float32 drawn from a seeded numpy generator; the expected outputs are computed by
 `numpy_ref` in float64 from exactly those float32 weights and float32 (k/255) inputs, then
 stored as float32.
@@ -205,12 +210,12 @@ def make_tiny(out: Path) -> dict[str, Any]:
     return pair
 
 
-def make_full_size(out: Path) -> dict[str, Any]:
+def make_full_size(out: Path, image_size: int = 256) -> dict[str, Any]:
     class_names = [f"class_{i}" for i in range(1000)]
-    pair = build_pair(OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, [(256, 256)], WEIGHT_SEED,
+    xcfg = OFFICIAL_TRANSFORMER_512 if image_size == 512 else OFFICIAL_TRANSFORMER_256
+    pair = build_pair(OFFICIAL_TOKENIZER, xcfg, [(image_size, image_size)], WEIGHT_SEED,
                       smooth=False, jitter=0.1)
-    write_pair(out, pair, OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, class_names, 256,
-               variants=False)
+    write_pair(out, pair, OFFICIAL_TOKENIZER, xcfg, class_names, image_size, variants=False)
     return pair
 
 
@@ -248,13 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="tiny fixture directory")
     ap.add_argument("--full-size", type=Path, metavar="OUT_DIR",
-                    help="write the random full-size official-shaped 256 pair instead")
+                    help="write the random full-size official-shaped pair instead")
     ap.add_argument("--imagenet-shaped", type=Path, metavar="OUT_DIR",
                     help="write the tiny pair widened to the official 1000 classes instead "
                          "(Tests/EngineTests/Fixtures/imagenet-shaped)")
     ap.add_argument("--official-random", nargs=2, metavar=("SIZE", "OUT_DIR"),
                     help="write random weights of the official 256 or 512 shape under the official "
                          "file names, no reference outputs (for timing; keep OUT_DIR under runs/)")
+    ap.add_argument("--image-size", type=int, choices=(256, 512), default=256,
+                    help="the official shape of --full-size: 256 (16x16 tokens) or 512 (32x32)")
     args = ap.parse_args(argv)
     if args.official_random is not None:
         size = int(args.official_random[0])
@@ -266,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"out": str(make_imagenet_shaped(args.imagenet_shaped))}))
         return 0
     if args.full_size is not None:
-        pair = make_full_size(args.full_size)
+        pair = make_full_size(args.full_size, args.image_size)
         where = args.full_size
     else:
         pair = make_tiny(args.out)

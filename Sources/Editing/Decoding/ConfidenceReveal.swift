@@ -29,7 +29,8 @@ struct ConfidenceReveal: RevealStrategy {
         let noiseScale = choiceTemperature * oneMinusR
         var confidence = [Float](repeating: .infinity, count: n)
         for i in 0..<n where context.unknown[i] {
-            confidence[i] = context.logProbs[i] + noiseScale * context.noise.gumbel(at: i)
+            let g = context.noiseValues?[i] ?? context.noise.gumbel(at: i)
+            confidence[i] = context.logProbs[i] + noiseScale * g
         }
         guard maskLength < n else { return context.unknown }
         let cutOff = confidence.sorted()[maskLength]

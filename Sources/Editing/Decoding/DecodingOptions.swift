@@ -61,6 +61,16 @@ public struct Guidance: Sendable, Hashable, Codable {
     }
 }
 
+/// Where the decoder's random numbers come from.
+public enum RandomMode: Sendable, Hashable, Codable {
+    /// The project's counter-based SplitMix64 streams (RandomSource): one uniform per position
+    /// (inverse-CDF sampling), draws addressed by step and position.
+    case splitMix
+    /// JAX's threefry-2x32 consumed as the official decode loop consumes it (JaxSampling):
+    /// the seed is `jax.random.PRNGKey(seed)`, the key passed to the official `decode`.
+    case jax(JaxThreefryLayout)
+}
+
 /// The options of one decode.
 public struct DecodingOptions: Sendable, Hashable, Codable {
     /// T, the official `num_iter` (the schedule is evaluated at r = (step + 1)/T).
@@ -76,11 +86,13 @@ public struct DecodingOptions: Sendable, Hashable, Codable {
     /// kept too); nil keeps all codes.
     public var topK: Int?
     public var guidance: Guidance?
+    /// The random numbers: the project's streams (default) or the official JAX sampler's.
+    public var random: RandomMode
 
     public init(steps: Int = 12, startStep: Int = 0, schedule: MaskSchedule = .cosine,
                 arithmetic: ScheduleArithmetic = .compiledOfficial, order: RevealOrder = .official,
                 temperature: SamplingTemperature = .constant(1), topK: Int? = nil,
-                guidance: Guidance? = nil) {
+                guidance: Guidance? = nil, random: RandomMode = .splitMix) {
         self.steps = steps
         self.startStep = startStep
         self.schedule = schedule
@@ -89,6 +101,7 @@ public struct DecodingOptions: Sendable, Hashable, Codable {
         self.temperature = temperature
         self.topK = topK
         self.guidance = guidance
+        self.random = random
     }
 
     /// The official sampler: cosine, T = 12, τ = 4.5.

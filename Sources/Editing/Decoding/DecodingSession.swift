@@ -8,7 +8,8 @@
 //   3. that pre-remask sample is the running result (the final output is the last step's)
 //   4. the reveal strategy re-masks some of the sampled positions for the next step
 // Random streams: step t uses source.child(t); inside it child(0) draws the samples and
-// child(1) the choice noise, each indexed by position.
+// child(1) the choice noise, each indexed by position. With `RandomMode.jax` the official
+// loop's threefry key is split twice per step instead (JaxSampling).
 
 /// Where a decode stands after a step.
 public struct DecodingProgress: Sendable, Hashable {
@@ -50,6 +51,8 @@ public struct DecodingSession: Sendable {
     public private(set) var nextStep: Int
 
     private let random: RandomSource
+    /// The official loop's `rng` (`RandomMode.jax` only), advanced by two splits per step.
+    private var jaxKey: JaxKey?
     private let strategy: any RevealStrategy
 
     /// Starts a decode of `tokens` ([N], the predictor's mask id at unknown positions). A nil
@@ -80,6 +83,7 @@ public struct DecodingSession: Sendable {
         self.options = options
         self.seed = seed
         self.random = RandomSource(seed: seed)
+        if case .jax = options.random { jaxKey = JaxKey(seed: seed) }
         initiallyUnknown = tokens.map { $0 == mask }
         initialUnknownCount = initiallyUnknown.reduce(0) { $0 + ($1 ? 1 : 0) }
         currentTokens = tokens
@@ -149,19 +153,34 @@ public struct DecodingSession: Sendable {
         let unknown = currentTokens.map { $0 == mask }
         var sampled = currentTokens
         var logProbs = [Float](repeating: 0, count: n)
-        logits.withUnsafeBufferPointer { all in
-            for i in 0..<n where unknown[i] {
-                let row = UnsafeBufferPointer(rebasing: all[(i * v)..<((i + 1) * v)])
-                let draw = sampler.sample(row, uniform: sampling.uniform(at: i))
-                sampled[i] = draw.code
-                logProbs[i] = draw.logProb
+        var jaxNoise: [Float]?
+        if case .jax(let layout) = options.random, let key = jaxKey {
+            let draws = JaxStepDraws(key: key, layout: layout)
+            logits.withUnsafeBufferPointer { all in
+                for i in 0..<n where unknown[i] {
+                    let row = UnsafeBufferPointer(rebasing: all[(i * v)..<((i + 1) * v)])
+                    let draw = sampler.sampleJax(row, key: draws.sampleKey, position: i, positions: n, layout: layout)
+                    sampled[i] = draw.code
+                    logProbs[i] = draw.logProb
+                }
+            }
+            jaxNoise = JaxSampling.choiceNoise(key: draws.choiceKey, positions: n, unknown: unknown, layout: layout)
+            jaxKey = draws.nextKey
+        } else {
+            logits.withUnsafeBufferPointer { all in
+                for i in 0..<n where unknown[i] {
+                    let row = UnsafeBufferPointer(rebasing: all[(i * v)..<((i + 1) * v)])
+                    let draw = sampler.sample(row, uniform: sampling.uniform(at: i))
+                    sampled[i] = draw.code
+                    logProbs[i] = draw.logProb
+                }
             }
         }
         lastSample = sampled
         let remask = strategy.remask(RevealContext(
             step: t, totalSteps: steps, schedule: options.schedule, arithmetic: options.arithmetic,
             initialUnknown: initialUnknownCount, unknown: unknown, logProbs: logProbs,
-            noise: stepRandom.child(1)))
+            noise: stepRandom.child(1), noiseValues: jaxNoise))
         for i in 0..<n { currentTokens[i] = remask[i] ? mask : sampled[i] }
         nextStep += 1
         return progress

@@ -16,6 +16,8 @@ struct RevealContext {
     let logProbs: [Float]
     /// This step's choice-noise stream (one draw per position).
     let noise: RandomSource
+    /// The choice noise per position when it was drawn elsewhere (`rng: "jax"`); nil: `noise`.
+    var noiseValues: [Float]? = nil
 }
 
 /// Decides which positions are masked again after a step.

@@ -43,8 +43,12 @@ public struct EditResult: Sendable {
     /// the composite region is greater keeps its input bytes exactly; the region is the pixel
     /// mask (composite "mask", intersected with the regenerated token cells) or the image pixels
     /// of the regenerated token cells (composite "tokens"). Alpha never changes. Outpaint keeps
-    /// every original pixel (its band is 0 and its region is the new area only).
-    public var band: Int { Compositing.support(radius: featherRadius) }
+    /// every original pixel (its band is 0 and its region is the new area only). With composite
+    /// "official" the region is the regenerated token cells and the band the official weight's
+    /// reach (OfficialComposite.reach).
+    public var band: Int { bandOverride ?? Compositing.support(radius: featherRadius) }
+    /// The band when it is not the Gaussian's support (composite "official").
+    var bandOverride: Int? = nil
 }
 
 /// Progress of an edit: which window, and the decoder's progress inside it.

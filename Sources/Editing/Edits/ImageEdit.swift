@@ -63,14 +63,14 @@ public struct ImageEditor: Sendable {
         return grid
     }
 
-    /// Decodes a complete grid, clipped to [0, 1], checking the size.
-    func decodeGrid(_ grid: TokenGrid) throws -> PixelBuffer {
+    /// Decodes a complete grid, clipped to [0, 1] (unless `clip` is false), checking the size.
+    func decodeGrid(_ grid: TokenGrid, clip: Bool = true) throws -> PixelBuffer {
         let pixels = try tokenizer.decode(grid)
         guard pixels.width == grid.width * stride, pixels.height == grid.height * stride else {
             throw EditingError.tokenizerOutput(
                 "decode gave \(pixels.width)x\(pixels.height) for grid \(grid.shape) at stride \(stride)")
         }
-        return pixels.clipped()
+        return clip ? pixels.clipped() : pixels
     }
 
     /// Runs a decode to the end, forwarding progress; maps cancellation to EditingError.

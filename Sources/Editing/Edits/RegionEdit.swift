@@ -8,7 +8,8 @@
 //   3. known tokens: from `knownTokens` where given (scale-1 windows), else one encode of the window
 //   4. decode (DecodingSession), tokenizer decode, clip, upscale when the window was downscaled
 //   5. composite: m = blur(region, σ = radius) ∨ pixel mask, input bytes kept where m = 0, where the
-//      region is the pixel mask (`CompositeRegion.mask`) or the regenerated tokens (`.tokens`)
+//      region is the pixel mask (`CompositeRegion.mask`) or the regenerated tokens (`.tokens`);
+//      `.official` is the official recipe instead (OfficialComposite: no ∨ pixel mask, unclipped)
 //   6. token cache: tokens whose pixels are now a blend (neither all generated nor all kept)
 //      become `missing`, so a later edit encodes them from the pixels instead of trusting them
 
@@ -19,9 +20,14 @@ public enum CompositeRegion: String, Sendable, Hashable, Codable, CaseIterable {
     /// The pixel mask: only the mask and a band of about 3σ around it change; pixels of
     /// regenerated tokens farther out keep their input bytes. What an editor's selection implies.
     case mask
-    /// The regenerated tokens (the official `composite_outputs`): whole token cells change,
-    /// plus the band around them.
+    /// The regenerated tokens: whole token cells change, plus the band around them (the
+    /// project's byte-exact version of the official composite: weight 1 on the pixel mask,
+    /// truncated Gaussian, input bytes copied outside the band).
     case tokens
+    /// The official `composite_outputs` exactly (OfficialComposite): the token mask upsampled
+    /// with Pillow's bicubic resize, Pillow's GaussianBlur(S // 16 − 1) with edges extended,
+    /// the decoder's unclipped output blended in Float32 and clipped at the end.
+    case official
 }
 
 struct RegionEdit {
@@ -172,11 +178,13 @@ struct RegionEdit {
         var session = try DecodingSession(predictor: editor.predictor, grid: known, condition: condition,
                                           options: decoding, seed: seed)
         let decoded = try editor.runDecode(&session, window: windowIndex, windowCount: windowCount, progress: progress)
-        var generated = try editor.decodeGrid(decoded)
+        var generated = try editor.decodeGrid(decoded, clip: composite != .official)
         if scaled { generated = generated.resized(width: window.width, height: window.height) }
 
         // Composite weight over the window at image resolution.
-        let radius = (featherRadius ?? editor.officialFeatherRadius) / Float(window.scale)
+        let officialRadius = composite == .official
+            ? OfficialComposite.radius(windowSize: max(editor.windowWidth, editor.windowHeight)) : editor.officialFeatherRadius
+        let radius = (featherRadius ?? officialRadius) / Float(window.scale)
         var regenerated = [Bool](repeating: false, count: window.width * window.height)   // pixel in a regenerated token
         var masked = [Float](repeating: 0, count: window.width * window.height)           // pixel in the pixel mask
         for r in 0..<window.height {
@@ -192,16 +200,23 @@ struct RegionEdit {
             }
         }
         var weight: [Float]
+        let output: RGBImage
         switch composite {
-        case .tokens:
-            weight = Compositing.blur(regenerated.map { $0 ? 1 : 0 }, width: window.width, height: window.height, radius: radius)
-        case .mask:
-            weight = Compositing.blur(masked, width: window.width, height: window.height, radius: radius)
-            // Outside the regenerated tokens the "generated" pixels only re-render known tokens.
-            for i in weight.indices where !regenerated[i] { weight[i] = 0 }
+        case .official:
+            weight = OfficialComposite.weight(tokenMask: tokenMask, grid: grid, width: window.width, height: window.height,
+                                              radius: radius)
+            output = OfficialComposite.blend(input: image, generated: generated, x: window.x, y: window.y, weight: weight)
+        case .tokens, .mask:
+            if composite == .tokens {
+                weight = Compositing.blur(regenerated.map { $0 ? 1 : 0 }, width: window.width, height: window.height, radius: radius)
+            } else {
+                weight = Compositing.blur(masked, width: window.width, height: window.height, radius: radius)
+                // Outside the regenerated tokens the "generated" pixels only re-render known tokens.
+                for i in weight.indices where !regenerated[i] { weight[i] = 0 }
+            }
+            for i in weight.indices where masked[i] == 1 { weight[i] = 1 }
+            output = Compositing.blend(input: image, generated: generated, x: window.x, y: window.y, weight: weight)
         }
-        for i in weight.indices where masked[i] == 1 { weight[i] = 1 }
-        let output = Compositing.blend(input: image, generated: generated, x: window.x, y: window.y, weight: weight)
 
         // The image's token grid after the edit.
         var tokens = knownTokens ?? TokenGrid(width: imageShape.width, height: imageShape.height)
@@ -235,6 +250,10 @@ struct RegionEdit {
         }
         let report = EditWindow(x: window.x, y: window.y, width: window.width, height: window.height,
                                 scale: window.scale, gridShape: grid, tokenMask: tokenMask)
-        return EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
+        var result = EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
+        if composite == .official {
+            result.bandOverride = OfficialComposite.reach(cell: Double(window.width) / Double(grid.width), radius: radius)
+        }
+        return result
     }
 }

@@ -12,6 +12,11 @@ public enum TokenMaskPolicy: Sendable, Hashable, Codable {
     /// row or column of a box that straddles a token boundary, so the any-overlap tokens are
     /// added to it: every masked pixel lies in a regenerated token.
     case officialBoundingBox
+    /// Exactly the official class-editing latent mask (`inference.py` L137–164) of the mask's
+    /// bounding box, nothing added: rows max(0, top/S − 1) ..< min(G, h/S + top/S + 1), columns
+    /// likewise. A box straddling token boundaries can leave masked pixels outside it (the
+    /// official code does the same); a box at (15, 15) of 18×18 at S = 16 gives 2×2 tokens.
+    case official
     /// A token is regenerated when at least this fraction of its pixels is masked (aMUSEd-like
     /// binarized resize); a value in (0, 1]. Masked pixels in tokens that stay known still take
     /// the decoder's pixels (the composite weight is 1 on the pixel mask), which there reproduce
@@ -32,11 +37,11 @@ public enum TokenMaskPolicy: Sendable, Hashable, Codable {
         case .coverage(let t):
             let need = Float(s * s) * t
             return counts.map { $0 > 0 && Float($0) >= need }
-        case .officialBoundingBox:
+        case .officialBoundingBox, .official:
             guard let box = mask.boundingBox else { return any }
             let r0 = max(0, box.y / s - 1), r1 = min(g.height, box.y / s + box.height / s + 1)
             let c0 = max(0, box.x / s - 1), c1 = min(g.width, box.x / s + box.width / s + 1)
-            var out = any
+            var out = self == .official ? [Bool](repeating: false, count: g.count) : any
             for r in r0..<max(r0, r1) {
                 for c in c0..<max(c0, c1) { out[r * g.width + c] = true }
             }

@@ -74,18 +74,19 @@ public struct EditMethod: RPCMethod {
         let edit: any ImageEdit
         switch kind {
         case .generate:
-            let decoding = try params.decodingOptions(defaults: .official, model: model)
+            let decoding = try params.decodingOptions(defaults: model.defaults.generate, model: model)
             edit = GenerateEdit(condition: try params.conditioning(model: model), decoding: decoding, seed: seed)
         case .inpaint:
             guard let image else { throw ServerError.invalidParams(field: "image", expected: "an image") }
-            let decoding = try params.decodingOptions(defaults: .official, model: model)
+            let decoding = try params.decodingOptions(defaults: model.defaults.inpaint, model: model)
             let mask = try params.mask("mask", width: image.width, height: image.height, policy: server.images, maxRects: server.options.maxMaskRects)
             edit = InpaintEdit(image: image, mask: mask, condition: try params.conditioning(model: model), decoding: decoding,
-                               policy: try params.maskPolicy(default: .anyOverlap), featherRadius: try params.feather(),
-                               composite: try params.composite(default: .mask), seed: seed, knownTokens: snapshot?.current.tokens)
+                               policy: try params.maskPolicy(default: model.defaults.inpaintPolicy), featherRadius: try params.feather(),
+                               composite: try params.composite(default: model.defaults.inpaintComposite), seed: seed,
+                               knownTokens: snapshot?.current.tokens)
         case .outpaint:
             guard let image else { throw ServerError.invalidParams(field: "image", expected: "an image") }
-            let decoding = try params.decodingOptions(defaults: .official, model: model)
+            let decoding = try params.decodingOptions(defaults: model.defaults.outpaint, model: model)
             let limit = 1 << 16
             let margins = EdgeInsets(left: try params.int("left", in: 0...limit) ?? 0, top: try params.int("top", in: 0...limit) ?? 0,
                                      right: try params.int("right", in: 0...limit) ?? 0, bottom: try params.int("bottom", in: 0...limit) ?? 0)
@@ -116,7 +117,7 @@ public struct EditMethod: RPCMethod {
                                 windowStride: stride, seed: seed, knownTokens: snapshot?.current.tokens)
         case .classEdit:
             guard let image else { throw ServerError.invalidParams(field: "image", expected: "an image") }
-            let decoding = try params.decodingOptions(defaults: .officialEditing, model: model)
+            let decoding = try params.decodingOptions(defaults: model.defaults.classEdit, model: model)
             let region: PixelMask
             if let rect = try params.object("rect") {
                 let r = try rect.pixelRect(imageWidth: image.width, imageHeight: image.height)
@@ -127,9 +128,13 @@ public struct EditMethod: RPCMethod {
             guard case .classLabel(let target) = try params.conditioning(model: model, required: true) else {
                 throw ServerError.invalidParams(field: "class", expected: "a target class")
             }
+            // The official composite goes with the official latent mask unless a policy is named.
+            let composite = try params.composite(default: model.defaults.classEditComposite)
+            let policy = try params.maskPolicy(default: composite == .official ? .official
+                                                   : (model.defaults.classEditPolicy == .official ? .officialBoundingBox : model.defaults.classEditPolicy))
             edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding,
-                             policy: try params.maskPolicy(default: .officialBoundingBox), featherRadius: try params.feather(),
-                             composite: try params.composite(default: .tokens), seed: seed, knownTokens: snapshot?.current.tokens)
+                             policy: policy, featherRadius: try params.feather(),
+                             composite: composite, seed: seed, knownTokens: snapshot?.current.tokens)
         }
 
         let result: EditResult

@@ -8,7 +8,7 @@ import JSONRPC
 
 /// The decoding keys every edit accepts.
 let decodingKeys: Set<String> = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature",
-                                 "temperature", "topK", "guidance", "guidanceRamp"]
+                                 "temperature", "topK", "guidance", "guidanceRamp", "rng"]
 
 extension Params {
     /// The seed, when given (0 ... 2^53, so it survives JSON numbers in every client).
@@ -17,7 +17,7 @@ extension Params {
         return UInt64(s)
     }
 
-    /// Decoding options over `defaults` (official: cosine, 12 steps, τ 4.5).
+    /// Decoding options over `defaults` (the model's, see ModelDefaults).
     func decodingOptions(defaults: DecodingOptions, model: MaskGITModel) throws(RPCError) -> DecodingOptions {
         var o = defaults
         if let steps = try int("steps", in: 1...64) { o.steps = steps }
@@ -44,6 +44,14 @@ extension Params {
         case "confidence": o.order = .confidence(choiceTemperature: tau.map(Float.init) ?? 4.5)
         case "halton": o.order = .halton(roll: false)
         case let other: throw ServerError.invalidParams(field: field("sampler"), expected: "\"confidence\" or \"halton\"", got: other)
+        }
+        switch try string("rng") {
+        case nil: break
+        case "project": o.random = .splitMix
+        case "jax": o.random = .jax(.partitionable)
+        case "jaxLegacy": o.random = .jax(.legacy)
+        case let other?:
+            throw ServerError.invalidParams(field: field("rng"), expected: "\"project\", \"jax\" or \"jaxLegacy\"", got: other)
         }
         if let t = try double("temperature", in: 0.01...10) { o.temperature = .constant(Float(t)) }
         if let k = try int("topK", in: 1...1_000_000) { o.topK = k }
@@ -114,25 +122,28 @@ extension Params {
         switch name {
         case "anyOverlap": return .anyOverlap
         case "officialBoundingBox": return .officialBoundingBox
+        case "official": return .official
         case "coverage":
             let t = try double("coverage", in: 0.001...1) ?? 0.5
             return .coverage(Float(t))
         default:
-            throw ServerError.invalidParams(field: field("maskPolicy"), expected: "anyOverlap, officialBoundingBox or coverage", got: name)
+            throw ServerError.invalidParams(field: field("maskPolicy"), expected: "anyOverlap, officialBoundingBox, official or coverage", got: name)
         }
     }
 
-    /// `composite`: "mask" (feather around the pixel mask; farther pixels keep their bytes) or
-    /// "tokens" (feather around the regenerated token cells, the official composite).
+    /// `composite`: "mask" (feather around the pixel mask; farther pixels keep their bytes),
+    /// "tokens" (feather around the regenerated token cells, byte-exact outside the band) or
+    /// "official" (the official class-editing composite exactly).
     func composite(default fallback: CompositeRegion) throws(RPCError) -> CompositeRegion {
         guard let name = try string("composite") else { return fallback }
         guard let value = CompositeRegion(rawValue: name) else {
-            throw ServerError.invalidParams(field: field("composite"), expected: "\"mask\" or \"tokens\"", got: name)
+            throw ServerError.invalidParams(field: field("composite"), expected: "\"mask\", \"tokens\" or \"official\"", got: name)
         }
         return value
     }
 
-    /// `feather`: the Gaussian radius in pixels (nil → the official S/16 − 1).
+    /// `feather`: the Gaussian radius in pixels (nil → the official S/16 − 1; S // 16 − 1 for
+    /// the official composite).
     func feather() throws(RPCError) -> Float? {
         try double("feather", in: 0...256).map(Float.init)
     }

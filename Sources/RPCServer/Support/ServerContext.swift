@@ -69,11 +69,49 @@ public final class ServerContext: Sendable {
                 "unconditional": .bool(model.hasNullClass),
                 "samplers": .array([.string("confidence"), .string("halton")]),
                 "schedules": .array(["cosine", "linear", "square", "cubic", "exponential", "log", "arccos"].map { .string($0) }),
-                "maskPolicies": .array([.string("anyOverlap"), .string("officialBoundingBox"), .string("coverage")]),
+                "maskPolicies": .array([.string("anyOverlap"), .string("officialBoundingBox"), .string("official"), .string("coverage")]),
+                "composites": .array([.string("mask"), .string("tokens"), .string("official")]),
+                "rng": .array([.string("project"), .string("jax"), .string("jaxLegacy")]),
             ]),
+            "defaults": describe(model.defaults, guidance: model.hasNullClass ? MaskGITModel.defaultGuidance : 0),
         ]
         if includeClasses { object["classes"] = .array(model.classNames.map { .string($0) }) }
         return .object(object)
+    }
+
+    /// The defaults a model serves (`models.list` → `defaults`).
+    func describe(_ d: ModelDefaults, guidance: Double) -> JSONValue {
+        func decoding(_ o: DecodingOptions) -> JSONObject {
+            let rng: String
+            switch o.random {
+            case .splitMix: rng = "project"
+            case .jax(.partitionable): rng = "jax"
+            case .jax(.legacy): rng = "jaxLegacy"
+            }
+            return ["steps": .int(o.steps), "startStep": .int(o.startStep), "schedule": .string("cosine"),
+                    "choiceTemperature": .double(4.5), "rng": .string(rng), "guidance": .double(guidance)]
+        }
+        func policy(_ p: TokenMaskPolicy) -> String {
+            switch p {
+            case .anyOverlap: return "anyOverlap"
+            case .officialBoundingBox: return "officialBoundingBox"
+            case .official: return "official"
+            case .coverage: return "coverage"
+            }
+        }
+        var inpaint = decoding(d.inpaint)
+        inpaint["composite"] = .string(d.inpaintComposite.rawValue)
+        inpaint["maskPolicy"] = .string(policy(d.inpaintPolicy))
+        var classEdit = decoding(d.classEdit)
+        classEdit["composite"] = .string(d.classEditComposite.rawValue)
+        classEdit["maskPolicy"] = .string(policy(d.classEditPolicy))
+        return .object([
+            "profile": .string(d.profile.rawValue),
+            "generate": .object(decoding(d.generate)),
+            "inpaint": .object(inpaint),
+            "outpaint": .object(decoding(d.outpaint)),
+            "classEdit": .object(classEdit),
+        ])
     }
 
     /// Reports an edit's progress and stops it when cancelled: returns the `progress` closure
