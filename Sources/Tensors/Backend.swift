@@ -98,9 +98,21 @@ public enum Kernels {
         }
     }
 
+    /// How idle OpenMP (oneDNN) workers wait: `passive` (the engine chose it before libgomp
+    /// started: they sleep at once, DNNLKernels/omp_policy.c), `user` (the user's own
+    /// OMP_WAIT_POLICY / GOMP_SPINCOUNT, kept) or `default` (libgomp's spin-then-sleep; only
+    /// where the engine is not in an executable).
+    public static let threadWaitPolicy: String = {
+        switch mgk_omp_wait_policy() {
+        case Int32(MGK_OMP_WAIT_PASSIVE): return "passive"
+        case Int32(MGK_OMP_WAIT_USER): return "user"
+        default: return "default"
+        }
+    }()
+
     /// One line for logs: backend, ISA, precision, threads.
     public static var summary: String {
-        "\(backend.rawValue) (\(instructionSet)), precision \(precision.rawValue), threads \(BLAS.threads)"
+        "\(backend.rawValue) (\(instructionSet)), precision \(precision.rawValue), threads \(BLAS.threads), idle threads \(threadWaitPolicy)"
     }
 }
 

@@ -66,30 +66,25 @@ extension Ops {
     }
 
     /// Per-channel Σ x (center nil) or Σ (x − center[j])² over the rows of x [P, C], in Double,
-    /// one partial row of sums per `Parallel` chunk.
-    private static func channelSums(_ x: Tensor, rows p: Int, channels c: Int, center: [Double]?) -> [Double] {
+    /// one partial row of sums per `Parallel` chunk, each chunk summed by the wide C kernel
+    /// (`mgv_channel_sums`, VectorKernels); its naive twin is `Reference.channelSums`.
+    static func channelSums(_ x: Tensor, rows p: Int, channels c: Int, center: [Double]?) -> [Double] {
         let minimumRows = max(1, elementwiseChunk / c)
         let chunks = Parallel.chunkCount(p, minimumChunk: minimumRows)
         var partial = [Double](repeating: 0, count: chunks * c)  // [chunks, C]
-        let offsets = center ?? [Double](repeating: 0, count: c)
-        let squared = center != nil
         x.storage.withUnsafeBufferPointer { src in
-            offsets.withUnsafeBufferPointer { mu in
-                partial.withUnsafeMutableBufferPointer { acc in
+            partial.withUnsafeMutableBufferPointer { accumulators in
+                let acc = accumulators  // the buffer pointer itself, not the inout binding
+                let run = { (mu: UnsafePointer<Double>?) in
                     Parallel.forEachChunk(p, minimumChunk: minimumRows) { chunk, range in
-                        let sums = acc.baseAddress! + chunk * c
-                        for row in range {
-                            let values = src.baseAddress! + row * c
-                            if squared {
-                                for j in 0..<c {
-                                    let d = Double(values[j]) - mu[j]
-                                    sums[j] += d * d
-                                }
-                            } else {
-                                for j in 0..<c { sums[j] += Double(values[j]) }
-                            }
-                        }
+                        mgv_channel_sums(src.baseAddress! + range.lowerBound * c, range.count, c, mu,
+                                         acc.baseAddress! + chunk * c)
                     }
+                }
+                if let center {
+                    center.withUnsafeBufferPointer { run($0.baseAddress!) }
+                } else {
+                    run(nil)
                 }
             }
         }
@@ -144,13 +139,19 @@ extension Ops {
     ) {
         x.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { p in
-                Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / c)) { range in
-                    for row in range {
-                        let base = row * c
-                        for j in 0..<c {
-                            p[base + j] = ((src[base + j] - shiftHigh[j]) - shiftLow[j]) * factor[j] + bias[j]
+                shiftHigh.withUnsafeBufferPointer { hi in
+                    shiftLow.withUnsafeBufferPointer { lo in
+                        factor.withUnsafeBufferPointer { f in
+                            bias.withUnsafeBufferPointer { b in
+                                Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / c)) { range in
+                                    // Wide (VectorKernels); swish is swishValue, as mgv_swish.
+                                    mgv_group_norm_rows(src.baseAddress! + range.lowerBound * c,
+                                                        p.baseAddress! + range.lowerBound * c, range.count, c,
+                                                        hi.baseAddress!, lo.baseAddress!, f.baseAddress!, b.baseAddress!,
+                                                        swish ? 1 : 0)
+                                }
+                            }
                         }
-                        if swish { mgv_swish(p.baseAddress! + base, c) }  // swishValue, vectorised (VectorKernels)
                     }
                 }
             }

@@ -131,6 +131,48 @@ void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, co
     }
 }
 
+// GroupNorm: contraction off so that the values equal the plain (Swift) loop's bit for bit; the
+// loops are memory-bound, so the fused form would buy nothing.
+MULTIVERSION
+void mgv_channel_sums(const float *x, size_t rows, size_t c, const double *center, double *sums) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
+    if (center) {
+        for (size_t r = 0; r < rows; r++) {
+            const float *p = x + r * c;
+            for (size_t j = 0; j < c; j++) {
+                double d = (double)p[j] - center[j];
+                sums[j] += d * d;
+            }
+        }
+    } else {
+        for (size_t r = 0; r < rows; r++) {
+            const float *p = x + r * c;
+            for (size_t j = 0; j < c; j++) sums[j] += (double)p[j];
+        }
+    }
+}
+
+static inline float swish_value(float v) { return v / (1.0f + exp_approx(-v)); }
+
+MULTIVERSION
+void mgv_group_norm_rows(const float *x, float *out, size_t rows, size_t c, const float *hi,
+                         const float *lo, const float *factor, const float *bias, int swish) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
+    for (size_t r = 0; r < rows; r++) {
+        const float *p = x + r * c;
+        float *o = out + r * c;
+        if (swish) {
+            for (size_t j = 0; j < c; j++) o[j] = swish_value(((p[j] - hi[j]) - lo[j]) * factor[j] + bias[j]);
+        } else {
+            for (size_t j = 0; j < c; j++) o[j] = ((p[j] - hi[j]) - lo[j]) * factor[j] + bias[j];
+        }
+    }
+}
+
 // The clone the ifunc resolvers pick, by the same cpuid test.
 const char *mgv_isa(void) {
 #if defined(__x86_64__) && defined(__ELF__)

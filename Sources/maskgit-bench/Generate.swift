@@ -7,7 +7,12 @@
 // as the cosine schedule says; then the decoder turns the tokens into pixels. It answers one JSON
 // line per round with the wall and process CPU seconds of each phase, the token ids, and
 // (with "dump PATH" as the line) the decoded pixels written as raw little-endian float32.
-// "logits PATH" writes the first step's code logits instead (for the agreement check).
+// "logits PATH" writes the first step's code logits instead (for the agreement check);
+// "forward IN OUT" reads a token sequence (class token + image tokens, raw little-endian int32)
+// and writes its code logits [N, K] (float32), for teacher-forced agreement
+// (scripts/bench_greedy_agreement.py); "peak N" times an N x N x N product through the engine's
+// GEMM in its precision (oneDNN sgemm in fp32, the prepared bf16 matmul in bf16) and answers
+// the best GFLOP per CPU-second of 5, the GEMM floor's peak.
 // Greedy choices make both sides deterministic, so their tokens can be compared one by one.
 
 import Foundation
@@ -24,12 +29,27 @@ enum GenerationServer {
         let ready: [String: Any] = [
             "ready": true, "load_s": Date().timeIntervalSince(clock), "load_cpu_s": Machine.processCPUSeconds() - cpu0,
             "backend": Kernels.backend.rawValue, "isa": Kernels.instructionSet, "precision": Kernels.precision.rawValue,
-            "threads": BLAS.threads, "grid": grid,
+            "threads": BLAS.threads, "grid": grid, "idle_threads": Kernels.threadWaitPolicy,
         ]
         emit(ready)
         while let line = readLine() {
             let words = line.split(separator: " ", maxSplits: 1).map(String.init)
             if words.first == "quit" { break }
+            if words.first == "forward", words.count == 2 {
+                let paths = words[1].split(separator: " ").map(String.init)
+                guard paths.count == 2 else { emit(["error": "forward IN OUT"]); continue }
+                let raw = try Data(contentsOf: URL(fileURLWithPath: paths[0]))
+                let tokens = raw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+                let logits = try net.codeLogits(tokens)
+                let data = logits.storage.withUnsafeBufferPointer { Data(buffer: $0) }
+                try data.write(to: URL(fileURLWithPath: paths[1]))
+                emit(["shape": logits.shape])
+                continue
+            }
+            if words.first == "peak", words.count == 2, let size = Int(words[1]), size > 0 {
+                emit(["gflops_per_cpu_s": gemmPeak(size)])
+                continue
+            }
             if words.first == "logits", words.count == 2 {
                 // Code logits [N, K] of the first step (class token + all masks), raw float32.
                 let vocabulary = net.vocabulary
@@ -85,6 +105,22 @@ enum GenerationServer {
                 "decode_s": decode, "decode_cpu_s": decodeCPU, "tokens": ids.map(Int.init),
             ])
         }
+    }
+
+    /// Best of 5 GFLOP per CPU-second of an n x n x n product in `Kernels.precision`.
+    static func gemmPeak(_ n: Int) -> Double {
+        var rng = SeededGenerator(seed: 7)
+        let a = Tensor(shape: [n, n], storage: (0..<(n * n)).map { _ in Float.random(in: -1...1, using: &rng) })
+        let b = Tensor(shape: [n, n], storage: (0..<(n * n)).map { _ in Float.random(in: -1...1, using: &rng) })
+        let prepared = PreparedMatrix(b, precision: Kernels.precision, rowsHint: n)
+        _ = Ops.matmul(a, b, prepared: prepared)
+        var best = 0.0
+        for _ in 0..<5 {
+            let c0 = Machine.processCPUSeconds()
+            _ = Ops.matmul(a, b, prepared: prepared)
+            best = max(best, 2 * Double(n * n * n) / (Machine.processCPUSeconds() - c0) / 1e9)
+        }
+        return best
     }
 
     static func emit(_ object: [String: Any]) {

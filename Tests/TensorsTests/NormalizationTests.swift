@@ -68,6 +68,27 @@ final class NormalizationTests: XCTestCase {
                     relative: tolerance, "groupNorm mean 1000")
     }
 
+    func testGroupNormStatisticsKernelEqualsItsNaiveTwin() {
+        // The wide C kernel sums each channel row after row in Double, as the naive loop does, so
+        // every sum is the same bit for bit; one map is split across workers (partial sums per
+        // chunk are added in chunk order, so it is compared with a tolerance instead).
+        var rng = SeededGenerator(seed: 24)
+        for (p, c) in [(1, 1), (7, 3), (5, 17), (33, 128), (9, 512)] {
+            let x = Tensor.random([p, c], in: -3...5, using: &rng)
+            let center = (0..<c).map { _ in Double.random(in: -1...2, using: &rng) }
+            XCTAssertEqual(Ops.channelSums(x, rows: p, channels: c, center: nil),
+                           Reference.channelSums(x, channels: c, center: nil), "sums [\(p),\(c)]")
+            XCTAssertEqual(Ops.channelSums(x, rows: p, channels: c, center: center),
+                           Reference.channelSums(x, channels: c, center: center), "squares [\(p),\(c)]")
+        }
+        let x = Tensor.random([4096, 64], in: -3...5, using: &rng)
+        let center = [Double](repeating: 1, count: 64)
+        for (fast, naive) in zip(Ops.channelSums(x, rows: 4096, channels: 64, center: center),
+                                 Reference.channelSums(x, channels: 64, center: center)) {
+            XCTAssertEqual(fast, naive, accuracy: 1e-12 * abs(naive))
+        }
+    }
+
     func testLayerNormHandComputed() {
         // Row [1, 2, 3]: mean 2, biased variance 2/3, eps 0 → [−√1.5, 0, √1.5].
         let y = Ops.layerNorm(Tensor(shape: [1, 3], storage: [1, 2, 3]), epsilon: 0,

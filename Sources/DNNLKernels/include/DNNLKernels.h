@@ -29,6 +29,14 @@ unsigned mgk_dnnl_isa(void);
 /// 1 when the CPU has native bf16 arithmetic that oneDNN uses (AVX512-BF16 or AMX-BF16).
 int mgk_dnnl_has_native_bf16(void);
 
+/// What the engine did about libgomp's wait policy before the runtime started (omp_policy.c).
+enum {
+    MGK_OMP_WAIT_DEFAULT = 0,  // nothing (not an executable, or setenv failed): libgomp's default spin
+    MGK_OMP_WAIT_PASSIVE = 1,  // the engine chose OMP_WAIT_POLICY=passive: idle workers sleep at once
+    MGK_OMP_WAIT_USER = 2,     // the user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT, kept
+};
+int mgk_omp_wait_policy(void);
+
 /// The thread count oneDNN (OpenMP) uses for every later primitive, on whichever thread runs it.
 void mgk_dnnl_set_threads(int threads);
 

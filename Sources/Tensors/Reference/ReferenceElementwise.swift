@@ -29,6 +29,25 @@ extension Reference {
         return Tensor(shape: x.shape, storage: out)
     }
 
+    /// Per-channel Σ x (center nil) or Σ (x − center[j])² over the rows of x [P, C] in Double,
+    /// row after row: the naive twin of the GroupNorm statistics kernel (`mgv_channel_sums`),
+    /// which must give the same values bit for bit.
+    public static func channelSums(_ x: Tensor, channels c: Int, center: [Double]?) -> [Double] {
+        var sums = [Double](repeating: 0, count: c)
+        for row in 0..<(x.count / max(1, c)) {
+            for j in 0..<c {
+                let v = Double(x.storage[row * c + j])
+                if let center {
+                    let d = v - center[j]
+                    sums[j] += d * d
+                } else {
+                    sums[j] += v
+                }
+            }
+        }
+        return sums
+    }
+
     /// Flax LayerNorm over the last axis by its definition, statistics in Double.
     public static func layerNorm(
         _ x: Tensor, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
