@@ -62,6 +62,7 @@ def teacher_forced(engines: dict, label: int, codebook: int, mask: int, n: int, 
     tokens[0] = codebook + label
     argmax_equal = argmax_count = revealed_equal = revealed_count = 0
     gaps, errors = [], []
+    ones = ones_count = 0
     for step in range(steps):
         masked = np.nonzero(tokens[1:] == mask)[0]
         still = 0 if step == steps - 1 else math.ceil(n * math.cos(math.pi / 2 * (step + 1) / steps))
@@ -70,6 +71,8 @@ def teacher_forced(engines: dict, label: int, codebook: int, mask: int, n: int, 
         l16 = forward(engines["bf16"], tokens, tmp, n)
         c32, f32, r32 = choices(l32, masked, reveal)
         c16, f16, r16 = choices(l16, masked, reveal)
+        ones += int(np.sum(f32.astype(np.float32) == np.float32(1)))  # ties in float32, the engine's sampler type
+        ones_count += masked.size
         argmax_equal += int(np.sum(c32 == c16))
         argmax_count += masked.size
         revealed_equal += len(r32 & r16)
@@ -80,6 +83,7 @@ def teacher_forced(engines: dict, label: int, codebook: int, mask: int, n: int, 
         errors.append(float(np.median(np.abs(f16 - f32) / f32)))
         for p in r32:
             tokens[p + 1] = c32[list(masked).index(p)]
+    print(f"    label {label}: {100 * ones / ones_count:.1f} % of the masked positions' fp32 confidences are exactly 1.0 in float32")
     return argmax_equal, argmax_count, revealed_equal, revealed_count, gaps, errors
 
 
@@ -90,6 +94,9 @@ def main() -> int:
     ap.add_argument("--labels", default="0,1,2,3,4,5,6,7", help="comma-separated class labels, one generation each")
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--control-threads", type=int, default=0,
+                    help="also decode in fp32 with this many threads (a control: fp32 against fp32 whose GEMMs "
+                         "split their sums differently)")
     ap.add_argument("--no-free-running", action="store_true", help="only the teacher-forced comparison")
     ap.add_argument("--no-teacher-forced", action="store_true", help="only the free-running comparison")
     args = ap.parse_args()
@@ -138,6 +145,12 @@ def main() -> int:
                 engine.close()
             t32 = np.array(results["fp32"][0]["tokens"])
             t16 = np.array(results["bf16"][0]["tokens"])
+            if args.control_threads:
+                engine = Engine(args.binary, args.weights, "fp32", args.control_threads, label, args.steps)
+                control = np.array(engine.round()[0]["tokens"])
+                engine.close()
+                print(f"  label {label:4d}: control fp32 at {args.control_threads} threads against fp32 at {args.threads}: "
+                      f"{int(np.sum(control == t32))}/{t32.size} tokens equal", flush=True)
             equal = int(np.sum(t32 == t16))
             equal_total += equal
             count_total += t32.size

@@ -3,7 +3,7 @@
 
     python3 -m venv runs/bench-venv && runs/bench-venv/bin/pip install -r Docs/bench-requirements.txt
     swift build -c release --product maskgit-bench
-    runs/bench-venv/bin/python scripts/bench_vs_pytorch.py --weights runs/fullsize --threads 1 --rounds 8 [--pin]
+    runs/bench-venv/bin/python scripts/bench_vs_pytorch.py --weights runs/fullsize --threads 1 --rounds 8 [--pin] [--spin-peers]
 
 Not a test (nothing gates on time). What it does, in one run:
   1. loads the official-shaped msgpack pair (`make_fixtures.py --full-size`) into a PyTorch
@@ -18,7 +18,8 @@ Not a test (nothing gates on time). What it does, in one run:
   4. times `--rounds` rounds; in each round every peer runs one generation, the order rotating
      from round to round; per phase (transformer pass, sampler, decoder) wall and process CPU time;
   5. prints medians, engine / PyTorch ratios and the GEMM floor (the generation's FLOPs over the
-     machine's measured peak of a large fp32 / bf16 GEMM, measured here with PyTorch).
+     machine's measured peak of a large fp32 / bf16 GEMM: a 2048^3 product timed in CPU seconds
+     through PyTorch and through the engine, the faster of the two).
 
 The generation is MaskGIT's iterative decode with top-1 (greedy) choices on both sides, so the
 two implementations can be compared token by token: per step one transformer pass on the class
@@ -215,13 +216,25 @@ def torch_generation(torch, model, label: int, codebook: int, steps: int, timing
 
 
 class Engine:
-    def __init__(self, binary: Path, weights: Path, precision: str, threads: int, label: int, steps: int):
+    def __init__(self, binary: Path, weights: Path, precision: str, threads: int, label: int, steps: int,
+                 spin: bool = False):
+        env = dict(os.environ)
+        if spin:
+            # libgomp's own default when no variable is set (spin 300,000 iterations, then sleep),
+            # which the engine otherwise replaces by a passive wait (DNNLKernels/omp_policy.c).
+            env["GOMP_SPINCOUNT"] = "300000"
         self.proc = subprocess.Popen(
             [str(binary), "--serve-generation", "--full-size", str(weights), "--precision", precision,
              "--threads", str(threads), "--label", str(label), "--steps", str(steps)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO, env=env)
         self.info = json.loads(self.proc.stdout.readline())
-        self.name = f"engine {self.info['precision']}"
+        self.name = f"engine {self.info['precision']}" + (" (spin)" if spin else "")
+
+    def peak(self, n: int = 2048) -> float:
+        """The engine's own GEMM rate (GFLOP per CPU-second, best of 5) for n x n x n."""
+        self.proc.stdin.write(f"peak {n}\n")
+        self.proc.stdin.flush()
+        return float(json.loads(self.proc.stdout.readline())["gflops_per_cpu_s"])
 
     def round(self, dump: Path | None = None):
         self.proc.stdin.write(f"dump {dump}\n" if dump else "go\n")
@@ -311,7 +324,11 @@ def main() -> int:
     ap.add_argument("--pin", action="store_true", help="pin this process and the engines to the first --threads CPUs")
     ap.add_argument("--peers", default="engine-fp32,engine-bf16,torch-fp32,torch-bf16")
     ap.add_argument("--skip-check", action="store_true", help="skip the agreement check (it costs about one round)")
+    ap.add_argument("--spin-peers", action="store_true",
+                    help="also run each engine with libgomp's default spinning wait (GOMP_SPINCOUNT=300000), "
+                         "to measure what the engine's passive wait costs")
     args = ap.parse_args()
+    load_before = os.getloadavg()
 
     if args.pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:args.threads]))
@@ -329,9 +346,10 @@ def main() -> int:
             peers[f"torch {precision}"] = build_torch(torch, tok, trf, torch.float32 if precision == "fp32" else torch.bfloat16)
     for precision in ("fp32", "bf16"):
         if f"engine-{precision}" in wanted:
-            engine = Engine(args.binary, args.weights, precision, args.threads, args.label, args.steps)
-            peers[engine.name] = engine
-            print(f"# {engine.name}: {engine.info}", file=sys.stderr)
+            for spin in ((False, True) if args.spin_peers else (False,)):
+                engine = Engine(args.binary, args.weights, precision, args.threads, args.label, args.steps, spin)
+                peers[engine.name] = engine
+                print(f"# {engine.name}: {engine.info}", file=sys.stderr)
 
     def run(name, dump=None):
         peer = peers[name]
@@ -382,8 +400,12 @@ def main() -> int:
             print(f"# round {r + 1} {name}: transformer {sum(x['forward_cpu_s']):.2f} cpu-s, decoder {x['decode_cpu_s']:.2f} cpu-s, "
                   f"total wall {sum(x['forward_s']) + x['decode_s'] + x['sampler_s']:.2f} s", file=sys.stderr, flush=True)
         print(f"# round {r + 1}/{args.rounds} done", file=sys.stderr)
+    load_after = os.getloadavg()
+    engine_peak = {"fp32": 0.0, "bf16": 0.0}
     for peer in peers.values():
         if isinstance(peer, Engine):
+            p = peer.info["precision"]
+            engine_peak[p] = max(engine_peak[p], peer.peak(2048))
             peer.close()
 
     def med(name, key):
@@ -395,14 +417,18 @@ def main() -> int:
     peak32 = gemm_peak(torch, torch.float32, args.threads)
     peak16 = gemm_peak(torch, torch.bfloat16, args.threads)
     print(f"\nthreads {args.threads}{' (pinned)' if args.pin else ''}, {args.rounds} rounds, {args.steps} steps, "
-          f"{grid * 16} px; load average {os.getloadavg()[0]:.1f}; torch {torch.__version__}")
-    print(f"GEMM work: transformer {trf_gflop:.1f} GFLOP per generation, decoder {dec_gflop:.1f} GFLOP; "
-          f"PyTorch peak of a 2048^3 GEMM: fp32 {peak32:.0f}, bf16 {peak16:.0f} GFLOP per CPU-second")
+          f"{grid * 16} px; load average (1, 5, 15 min) before {' '.join(f'{x:.1f}' for x in load_before)}, "
+          f"after {' '.join(f'{x:.1f}' for x in load_after)}; {os.cpu_count()} CPUs; torch {torch.__version__}")
+    print(f"GEMM work: transformer {trf_gflop:.1f} GFLOP per generation, decoder {dec_gflop:.1f} GFLOP")
+    print(f"peak of a 2048^3 GEMM, GFLOP per CPU-second (best of 5): PyTorch fp32 {peak32:.0f}, bf16 {peak16:.0f}; "
+          f"engine fp32 {engine_peak['fp32']:.0f}, bf16 {engine_peak['bf16']:.0f}")
+    # The machine's peak: the faster of the two libraries' large GEMM.
+    peak32, peak16 = max(peak32, engine_peak["fp32"]), max(peak16, engine_peak["bf16"])
     floor32 = (trf_gflop + dec_gflop) / peak32
     floor16 = (trf_gflop + dec_gflop) / peak16
-    print(f"GEMM floor of a generation: fp32 {floor32:.2f} CPU-s, bf16 {floor16:.2f} CPU-s (its FLOPs at that peak)\n")
-    print("| peer | transformer (8 passes) s | cpu s | decoder s | cpu s | sampler s | total s | total cpu s | / torch fp32 (cpu) | / torch bf16 (cpu) | / GEMM floor (cpu) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"GEMM floor of a generation: fp32 {floor32:.2f} CPU-s, bf16 {floor16:.2f} CPU-s (its FLOPs at the faster peak)\n")
+    print("| peer | transformer (8 passes) s | cpu s | decoder s | cpu s | sampler s | total s | total cpu s | / torch fp32 (cpu) | / torch bf16 (cpu) | / torch fp32 (wall) | / torch bf16 (wall) | / GEMM floor (cpu) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals = {}
     for name in names:
         fw, fc = med(name, "forward_s"), med(name, "forward_cpu_s")
@@ -417,8 +443,10 @@ def main() -> int:
         dw, dc = med(name, "decode_s"), med(name, "decode_cpu_s")
         r32 = f"{tc / totals['torch fp32'][1]:.2f}" if "torch fp32" in totals else "–"
         r16 = f"{tc / totals['torch bf16'][1]:.2f}" if "torch bf16" in totals else "–"
+        w32 = f"{tw / totals['torch fp32'][0]:.2f}" if "torch fp32" in totals else "–"
+        w16 = f"{tw / totals['torch bf16'][0]:.2f}" if "torch bf16" in totals else "–"
         floor = floor16 if "bf16" in name else floor32
-        print(f"| {name} | {fw:.2f} | {fc:.2f} | {dw:.2f} | {dc:.2f} | {med(name, 'sampler_s'):.3f} | {tw:.2f} | {tc:.2f} | {r32} | {r16} | {tc / floor:.2f} |")
+        print(f"| {name} | {fw:.2f} | {fc:.2f} | {dw:.2f} | {dc:.2f} | {med(name, 'sampler_s'):.3f} | {tw:.2f} | {tc:.2f} | {r32} | {r16} | {w32} | {w16} | {tc / floor:.2f} |")
     return 0
 
 

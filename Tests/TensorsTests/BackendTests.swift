@@ -37,6 +37,16 @@ final class BackendTests: XCTestCase {
         if Kernels.nativeBF16 { XCTAssertTrue(Kernels.bf16Supported) }
     }
 
+    func testOpenMPWorkersSleepUnlessTheUserChose() {
+        // The test runner is an executable, so DNNLKernels' .preinit_array entry ran before
+        // libgomp read its variables: passive, unless this process was started with a policy or a
+        // spin count of its own, which must then be kept.
+        let environment = ProcessInfo.processInfo.environment
+        let userChose = environment["OMP_WAIT_POLICY"] != nil || environment["GOMP_SPINCOUNT"] != nil
+        XCTAssertEqual(Kernels.threadWaitPolicy, userChose ? "user" : "passive")
+        XCTAssertTrue(Kernels.summary.hasSuffix("idle threads \(Kernels.threadWaitPolicy)"))
+    }
+
     func testGEMMOnEveryBackendMatchesReference() {
         var rng = SeededGenerator(seed: 101)
         forEachBackend { name in
