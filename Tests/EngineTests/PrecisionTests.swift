@@ -67,16 +67,31 @@ final class PrecisionTests: XCTestCase {
     /// position takes its argmax code, and the most confident ones (softmax max) are kept, as many
     /// as the cosine schedule unmasks. Deterministic, so two precisions can be compared token by token.
     static func greedyDecode(_ model: BidirectionalTransformer, label: Int, steps: Int = 8) throws -> [Int32] {
+        try greedyDecode(model, label: label, steps: steps, teacherForcing: nil).tokens
+    }
+
+    /// `greedyDecode`, also running `other` on every step's inputs (teacher forcing: the same
+    /// tokens, those of `model`'s trajectory) and counting the masked positions whose argmax
+    /// code it chooses alike.
+    static func greedyDecode(_ model: BidirectionalTransformer, label: Int, steps: Int = 8,
+                             teacherForcing other: BidirectionalTransformer?) throws
+        -> (tokens: [Int32], argmaxEqual: Int, argmaxCount: Int) {
+        var argmaxEqual = 0, argmaxCount = 0
         let vocabulary = model.vocabulary
         let n = model.config.imageTokens
         let mask = Int32(vocabulary.maskTokenID)
         var tokens = [vocabulary.classToken(label)] + [Int32](repeating: mask, count: n)
         for step in 0..<steps {
             let logits = try model.codeLogits(tokens)                       // [N, K]
+            let otherLogits = try other?.codeLogits(tokens)
             let k = logits.shape[1]
             var candidates: [(confidence: Float, position: Int, code: Int32)] = []
             for p in 0..<n where tokens[p + 1] == mask {
                 let code = argmax(logits, row: p, cols: k)
+                if let otherLogits {
+                    argmaxCount += 1
+                    if argmax(otherLogits, row: p, cols: k) == code { argmaxEqual += 1 }
+                }
                 let top = logits.storage[p * k + code]
                 var sum: Float = 0
                 for c in 0..<k { sum += exp(logits.storage[p * k + c] - top) }
@@ -88,7 +103,7 @@ final class PrecisionTests: XCTestCase {
             candidates.sort { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.position < $1.position }
             for c in candidates.prefix(reveal) { tokens[c.position + 1] = c.code }
         }
-        return Array(tokens.dropFirst())
+        return (Array(tokens.dropFirst()), argmaxEqual, argmaxCount)
     }
 
     /// PSNR in dB of `b` against `a`, both clipped to [0, 1] (the decoder's nominal range).
@@ -112,7 +127,7 @@ final class PrecisionTests: XCTestCase {
 
     private func checkPair(tokenizerURL: URL, transformerURL: URL, codebookSize: Int, grid: Int,
                            fixtureTokens: [Int32]?, label: String, randomSequences: Int,
-                           logitBound: Float) throws {
+                           logitBound: Float, boundFreeRunningDecodes: Bool = true) throws {
         try XCTSkipUnless(Kernels.bf16Supported, "oneDNN has no bf16 on this CPU")
         let transformers = try bothPrecisions {
             try BidirectionalTransformer(contentsOf: transformerURL, codebookSize: codebookSize)
@@ -152,17 +167,25 @@ final class PrecisionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(worst.argmaxAgreement, 0.99, "\(label): \(worst)")
         XCTAssertLessThanOrEqual(worst.maxAbs, logitBound * worst.scale, "\(label): \(worst)")
 
-        // Greedy decodes.
-        var agree = 0, total = 0
+        // Greedy decodes: free-running (each precision on its own) and teacher-forced (bf16 on the
+        // fp32 trajectory's inputs, every masked position's argmax).
+        var agree = 0, total = 0, forcedEqual = 0, forcedCount = 0
         for classLabel in [0, 1, 2] {
-            let a = try Self.greedyDecode(transformers.fp32, label: classLabel)
+            let a = try Self.greedyDecode(transformers.fp32, label: classLabel, teacherForcing: transformers.bf16)
             let b = try Self.greedyDecode(transformers.bf16, label: classLabel)
-            agree += zip(a, b).filter { $0 == $1 }.count
-            total += a.count
+            agree += zip(a.tokens, b).filter { $0 == $1 }.count
+            total += a.tokens.count
+            forcedEqual += a.argmaxEqual
+            forcedCount += a.argmaxCount
         }
         let agreement = Double(agree) / Double(total)
-        print(String(format: "\(label) greedy 8-step decodes (3 classes): %.2f %% of tokens agree", agreement * 100))
-        XCTAssertGreaterThanOrEqual(agreement, 0.99, "\(label) greedy decode agreement")
+        let forced = Double(forcedEqual) / Double(max(1, forcedCount))
+        print(String(format: "\(label) greedy 8-step decodes (3 classes): %.2f %% of tokens agree free-running; "
+                     + "teacher-forced argmax %.2f %% of %d choices", agreement * 100, forced * 100, forcedCount))
+        XCTAssertGreaterThanOrEqual(forced, 0.99, "\(label) teacher-forced greedy argmax agreement")
+        if boundFreeRunningDecodes {
+            XCTAssertGreaterThanOrEqual(agreement, 0.99, "\(label) greedy decode agreement")
+        }
 
         // The decoder from the same tokens.
         let ids = try Self.greedyDecode(transformers.fp32, label: 0)
@@ -195,6 +218,12 @@ final class PrecisionTests: XCTestCase {
         try checkPair(tokenizerURL: dir.appendingPathComponent("tokenizer.msgpack"),
                       transformerURL: dir.appendingPathComponent("transformer.msgpack"),
                       codebookSize: 1024, grid: 16, fixtureTokens: tokens, label: "official-256", randomSequences: 4,
-                      logitBound: 0.02)
+                      logitBound: 0.02, boundFreeRunningDecodes: false)
+        // Free-running decodes are printed, not bounded, here: on these random weights nearly every
+        // masked position's confidence is 1 − ε with ε below float32's resolution, so the reveal
+        // order is a tie-break (the relative confidence gap at the reveal boundary is ~2e-9, 4000x
+        // below bf16's confidence noise and 30x below float32's): the argmax codes agree 100 %
+        // on equal inputs, the free-running token agreement is ~45 % (Docs/Benchmarks.md,
+        // scripts/bench_greedy_agreement.py).
     }
 }
