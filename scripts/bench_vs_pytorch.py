@@ -222,7 +222,7 @@ class Engine:
         if spin:
             # libgomp's own default when no variable is set (spin 300,000 iterations, then sleep),
             # which the engine otherwise replaces by a passive wait (DNNLKernels/omp_policy.c).
-            env["GOMP_SPINCOUNT"] = "300000"
+            env["MASKGIT_OMP_WAIT"] = "default"
         self.proc = subprocess.Popen(
             [str(binary), "--serve-generation", "--full-size", str(weights), "--precision", precision,
              "--threads", str(threads), "--label", str(label), "--steps", str(steps)],
@@ -325,7 +325,7 @@ def main() -> int:
     ap.add_argument("--peers", default="engine-fp32,engine-bf16,torch-fp32,torch-bf16")
     ap.add_argument("--skip-check", action="store_true", help="skip the agreement check (it costs about one round)")
     ap.add_argument("--spin-peers", action="store_true",
-                    help="also run each engine with libgomp's default spinning wait (GOMP_SPINCOUNT=300000), "
+                    help="also run each engine with libgomp's default spinning wait (MASKGIT_OMP_WAIT=default), "
                          "to measure what the engine's passive wait costs")
     args = ap.parse_args()
     load_before = os.getloadavg()

@@ -100,8 +100,8 @@ public enum Kernels {
 
     /// How idle OpenMP (oneDNN) workers wait: `passive` (the engine chose it before libgomp
     /// started: they sleep at once, DNNLKernels/omp_policy.c), `user` (the user's own
-    /// OMP_WAIT_POLICY / GOMP_SPINCOUNT, kept) or `default` (libgomp's spin-then-sleep; only
-    /// where the engine is not in an executable).
+    /// OMP_WAIT_POLICY / GOMP_SPINCOUNT, kept) or `default` (libgomp's spin-then-sleep: with
+    /// MASKGIT_OMP_WAIT=default, or where the re-exec could not be done).
     public static let threadWaitPolicy: String = {
         switch mgk_omp_wait_policy() {
         case Int32(MGK_OMP_WAIT_PASSIVE): return "passive"

@@ -39,11 +39,21 @@ final class BackendTests: XCTestCase {
 
     func testOpenMPWorkersSleepUnlessTheUserChose() {
         // The test runner is an executable, so DNNLKernels' .preinit_array entry ran before
-        // libgomp read its variables: passive, unless this process was started with a policy or a
-        // spin count of its own, which must then be kept.
+        // libgomp started: with no policy of the user's it re-executed the runner with
+        // OMP_WAIT_POLICY=PASSIVE (and its marker) in the environment; a user's own policy or
+        // spin count is kept, and MASKGIT_OMP_WAIT=default leaves libgomp's default.
         let environment = ProcessInfo.processInfo.environment
-        let userChose = environment["OMP_WAIT_POLICY"] != nil || environment["GOMP_SPINCOUNT"] != nil
-        XCTAssertEqual(Kernels.threadWaitPolicy, userChose ? "user" : "passive")
+        let expected: String
+        if environment["MASKGIT_OMP_WAIT"] == "engine" {
+            expected = "passive"
+            XCTAssertEqual(environment["OMP_WAIT_POLICY"], "PASSIVE")
+        } else if environment["OMP_WAIT_POLICY"] != nil || environment["GOMP_SPINCOUNT"] != nil {
+            expected = "user"
+        } else {
+            expected = "default"
+            XCTAssertNotNil(environment["MASKGIT_OMP_WAIT"], "no opt-out, yet the engine did not set the policy")
+        }
+        XCTAssertEqual(Kernels.threadWaitPolicy, expected)
         XCTAssertTrue(Kernels.summary.hasSuffix("idle threads \(Kernels.threadWaitPolicy)"))
     }
 

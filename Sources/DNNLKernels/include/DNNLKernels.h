@@ -31,8 +31,8 @@ int mgk_dnnl_has_native_bf16(void);
 
 /// What the engine did about libgomp's wait policy before the runtime started (omp_policy.c).
 enum {
-    MGK_OMP_WAIT_DEFAULT = 0,  // nothing (not an executable, or setenv failed): libgomp's default spin
-    MGK_OMP_WAIT_PASSIVE = 1,  // the engine chose OMP_WAIT_POLICY=passive: idle workers sleep at once
+    MGK_OMP_WAIT_DEFAULT = 0,  // libgomp's default spin (MASKGIT_OMP_WAIT=default, no exec, or not an executable)
+    MGK_OMP_WAIT_PASSIVE = 1,  // the engine chose OMP_WAIT_POLICY=passive (re-exec): idle workers sleep at once
     MGK_OMP_WAIT_USER = 2,     // the user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT, kept
 };
 int mgk_omp_wait_policy(void);
