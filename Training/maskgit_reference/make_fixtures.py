@@ -108,16 +108,18 @@ def relative_margins(params: Any, z: np.ndarray) -> np.ndarray:
 
 
 def pick_codebook(params: Any, cfg: TokenizerConfig, zs: list[np.ndarray],
-                  seed: int, jitter: float = 0.5) -> tuple[np.ndarray, float, int]:
-    """A z-like codebook: half jittered copies of encoder outputs (so ids vary across the
-    image), half Gaussian draws with the latents' mean/std. Redrawn (next seed) until the
-    best/second-best margin exceeds MIN_RELATIVE_MARGIN at every position."""
+                  seed: int, jitter: float = 0.5, copies: float = 0.5) -> tuple[np.ndarray, float, int]:
+    """A z-like codebook: a share `copies` of jittered copies of encoder outputs (so ids vary
+    across the image), the rest Gaussian draws with the latents' mean/std. Redrawn (next seed)
+    until the best/second-best margin exceeds MIN_RELATIVE_MARGIN at every position. The 512
+    shapes (1024 latents, 1024 codes) use copies=1.0: with half the codes random, some of the
+    1024 positions always had a near-tie."""
     flat = np.concatenate([z.reshape(-1, cfg.embedding_dim) for z in zs]).astype(np.float64)
     mu, sd = flat.mean(0), flat.std(0) + 1e-6
     for attempt in range(100):
         rng = np.random.default_rng(seed + attempt)
         k = cfg.codebook_size
-        n_copy = min(k // 2, len(flat))
+        n_copy = min(int(k * copies), len(flat))
         rows = rng.choice(len(flat), n_copy, replace=False)
         cb = np.empty((k, cfg.embedding_dim))
         cb[:n_copy] = flat[rows] + jitter * sd * rng.normal(size=(n_copy, cfg.embedding_dim))
@@ -146,13 +148,13 @@ def test_image(rng: np.random.Generator, h: int, w: int, smooth: bool = True) ->
 
 
 def build_pair(tcfg: TokenizerConfig, xcfg: TransformerConfig, image_sizes: list[tuple[int, int]],
-               seed: int, smooth: bool = True, jitter: float = 0.5) -> dict[str, Any]:
+               seed: int, smooth: bool = True, jitter: float = 0.5, copies: float = 0.5) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     tok = random_tree(fm.init_shapes_tokenizer(tcfg, image_size=tcfg.downsample_factor), rng)
     trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
     images = [test_image(rng, h, w, smooth) for (h, w) in image_sizes]
     zs = [ref.encode(tok, tcfg, img) for img in images]
-    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1, jitter)
+    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1, jitter, copies)
     ids = [ref.quantize(tok, z) for z in zs]
     decoded = [ref.decode_ids(tok, tcfg, i) for i in ids]
 
@@ -214,7 +216,7 @@ def make_full_size(out: Path, image_size: int = 256) -> dict[str, Any]:
     class_names = [f"class_{i}" for i in range(1000)]
     xcfg = OFFICIAL_TRANSFORMER_512 if image_size == 512 else OFFICIAL_TRANSFORMER_256
     pair = build_pair(OFFICIAL_TOKENIZER, xcfg, [(image_size, image_size)], WEIGHT_SEED,
-                      smooth=False, jitter=0.1)
+                      smooth=False, jitter=0.1, copies=1.0 if image_size == 512 else 0.5)
     write_pair(out, pair, OFFICIAL_TOKENIZER, xcfg, class_names, image_size, variants=False)
     return pair
 
