@@ -151,12 +151,22 @@ let package = Package(
             ]
         ),
 
+        // MARK: Sessions: the application: session store, typed requests, vocabularies, the edit service
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "ImageCodecs",
+                "Editing",
+                "Engine",
+            ]
+        ),
+
         // MARK: JSONRPC: JSON values with verbatim numbers, line framing, JSON-RPC 2.0 envelopes
         .target(
             name: "JSONRPC"
         ),
 
-        // MARK: RPCServer: method dispatch, queue, cancellation, progress, lifecycle, methods
+        // MARK: RPCServer: the protocol: dispatch, queue, cancellation, progress, lifecycle, one file per method
         .target(
             name: "RPCServer",
             dependencies: [
@@ -164,6 +174,7 @@ let package = Package(
                 "ImageCodecs",
                 "Editing",
                 "Engine",
+                "Sessions",
             ],
             resources: [.copy("Resources/openrpc.json")]
         ),
@@ -173,6 +184,7 @@ let package = Package(
             name: "maskgit-rpc",
             dependencies: [
                 "RPCServer",
+                "Sessions",
                 "Engine",
                 "ImageCodecs",
                 "JSONRPC",
@@ -192,6 +204,7 @@ let package = Package(
                 "Transformer",
                 "Editing",
                 "Engine",
+                "Sessions",
                 "JSONRPC",
                 "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -238,9 +251,19 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SessionsTests",
+            dependencies: [
+                "Sessions",
+                "Engine",
+                "Editing",
+                "ImageCodecs",
+            ]
+        ),
+        .testTarget(
             name: "RPCServerTests",
             dependencies: [
                 "RPCServer",
+                "Sessions",
                 "JSONRPC",
                 "ImageCodecs",
                 "Engine",

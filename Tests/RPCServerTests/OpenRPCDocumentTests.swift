@@ -8,6 +8,7 @@
 import Engine
 import Foundation
 import JSONRPC
+import Sessions
 import XCTest
 @testable import RPCServer
 

@@ -1,6 +1,7 @@
 import Foundation
 import ImageCodecs
 import JSONRPC
+import Sessions
 import XCTest
 
 /// Drives the real `maskgit-rpc` executable over pipes, with the tiny fixture model.
