@@ -99,8 +99,7 @@ let package = Package(
                 "CBLAS",
                 "DNNLKernels",
                 "VectorKernels",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Checkpoints: Flax msgpack and safetensors readers, strict weight store
@@ -117,8 +116,7 @@ let package = Package(
             dependencies: [
                 "Tensors",
                 "Checkpoints",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Transformer: the official MaskGIT bidirectional transformer
@@ -127,8 +125,7 @@ let package = Package(
             dependencies: [
                 "Tensors",
                 "Checkpoints",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Editing: token grids, mask schedules, parallel decoder, the edits (against protocols)
@@ -220,11 +217,21 @@ let package = Package(
                 "VQGAN",
                 "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Tests
+
+        // Shared test support: fixture locations, tensor assertions, the server process helper.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "JSONRPC",
+                "Tensors",
+                "Checkpoints",
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ImageCodecsTests",
             dependencies: [
@@ -254,6 +261,7 @@ let package = Package(
             name: "SessionsTests",
             dependencies: [
                 "Sessions",
+                "TestSupport",
                 "Engine",
                 "Editing",
                 "ImageCodecs",
@@ -264,6 +272,7 @@ let package = Package(
             dependencies: [
                 "RPCServer",
                 "Sessions",
+                "TestSupport",
                 "JSONRPC",
                 "ImageCodecs",
                 "Engine",
@@ -271,8 +280,27 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "VQGANTests",
+            dependencies: [
+                "VQGAN",
+                "Checkpoints",
+                "Tensors",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: [
+                "Transformer",
+                "Checkpoints",
+                "Tensors",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
             name: "EngineTests",
             dependencies: [
+                "TestSupport",
                 "Engine",
                 "Editing",
                 "Checkpoints",

@@ -40,15 +40,19 @@ extension RPCError {
             self.init(code: code, message: error.message)
             return
         }
+        // `reason` leads for invalid params, cancellation and internal errors and follows the details for the
+        // application codes, as the protocol has always written them.
         var data: JSONObject = [:]
-        for (key, value) in error.details {
+        let reasonFirst = [.invalidParams, .cancelled, .internal].contains(error.kind)
+        if reasonFirst { data["reason"] = .string(reason) }
+        for (key, value) in error.details.pairs {
             switch value {
             case .int(let i): data[key] = .int(i)
             case .string(let s): data[key] = .string(s)
             case .strings(let list): data[key] = .array(list.map { .string($0) })
             }
         }
-        data["reason"] = .string(reason)
+        if !reasonFirst { data["reason"] = .string(reason) }
         self.init(code: code, message: error.message, data: .object(data))
     }
 }

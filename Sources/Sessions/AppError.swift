@@ -34,11 +34,34 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case strings([String])
     }
 
+    /// The details in the order they were given (the order the protocol's `data` shows them).
+    public struct Details: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+        public private(set) var keys: [String] = []
+        private var values: [String: Detail] = [:]
+
+        public init(dictionaryLiteral elements: (String, Detail)...) {
+            for (key, value) in elements { self[key] = value }
+        }
+
+        public subscript(key: String) -> Detail? {
+            get { values[key] }
+            set {
+                if values[key] == nil, newValue != nil { keys.append(key) }
+                if newValue == nil { keys.removeAll { $0 == key } }
+                values[key] = newValue
+            }
+        }
+
+        public var isEmpty: Bool { keys.isEmpty }
+        /// (key, value) pairs in order.
+        public var pairs: [(key: String, value: Detail)] { keys.map { ($0, values[$0]!) } }
+    }
+
     public var kind: Kind
     public var message: String
-    public var details: [String: Detail]
+    public var details: Details
 
-    public init(_ kind: Kind, _ message: String, details: [String: Detail] = [:]) {
+    public init(_ kind: Kind, _ message: String, details: Details = [:]) {
         self.kind = kind
         self.message = message
         self.details = details
@@ -62,7 +85,7 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidParams(field: String, expected: String, got: String? = nil, detail: String? = nil) -> AppError {
         let field = echo(field), got = got.map(echo)
         let detail = detail.map { $0.utf8.count > 10 * maxEcho ? String($0.prefix(10 * maxEcho)) + "… (cut)" : $0 }
-        var details: [String: Detail] = ["field": .string(field), "expected": .string(expected)]
+        var details: Details = ["field": .string(field), "expected": .string(expected)]
         if let got { details["got"] = .string(got) }
         var message = "Invalid params: \(field) must be \(expected)"
         if let detail { message += " (\(detail))"; details["detail"] = .string(detail) }
@@ -86,7 +109,7 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The request was cancelled (`stage`: where it stopped).
     public static func cancelled(stage: String, completedSteps: Int? = nil) -> AppError {
-        var details: [String: Detail] = ["stage": .string(stage)]
+        var details: Details = ["stage": .string(stage)]
         if let completedSteps { details["completedSteps"] = .int(completedSteps) }
         return AppError(.cancelled, "Request cancelled", details: details)
     }

@@ -49,8 +49,9 @@ public final class EditService: Sendable {
     public func model(_ name: String?, field: String? = "model") throws(AppError) -> MaskGITModel {
         let name = name ?? defaultModel
         guard let model = models[name] else {
-            var details: [String: AppError.Detail] = ["available": .strings(modelOrder)]
+            var details: AppError.Details = [:]
             if let field { details["field"] = .string(field) }
+            details["available"] = .strings(modelOrder)
             throw AppError(.modelNotFound, "No model named \(name)", details: details)
         }
         return model
@@ -104,11 +105,11 @@ public final class EditService: Sendable {
         let started = DispatchTime.now()
         let (model, image, snapshot) = try resolve(r.source, model: r.model)
         let decoding = try decodingOptions(r.decoding, defaults: model.defaults.inpaint, model: model)
-        let mask = try pixelMask(r.mask, field: "mask", width: image.width, height: image.height)
+        let mask = try pixelMask(r.region.mask, field: "mask", width: image.width, height: image.height)
         let edit = InpaintEdit(image: image, mask: mask, condition: try conditioning(r.classRef, model: model), decoding: decoding,
-                               policy: try maskPolicy(r.maskPolicy, coverage: r.coverage, default: model.defaults.inpaintPolicy),
-                               featherRadius: try feather(r.feather),
-                               composite: r.composite ?? model.defaults.inpaintComposite, seed: try seed(r.decoding),
+                               policy: try maskPolicy(r.region, default: model.defaults.inpaintPolicy),
+                               featherRadius: try feather(r.region.feather),
+                               composite: r.region.composite ?? model.defaults.inpaintComposite, seed: try seed(r.decoding),
                                knownTokens: snapshot?.current.tokens)
         return try execute(edit, model: model, source: snapshot, operation: .inpaint, control: control, started: started)
     }
@@ -159,17 +160,17 @@ public final class EditService: Sendable {
             region = PixelMask(width: image.width, height: image.height,
                                rectangles: [try pixelRect(rect, field: "rect", width: image.width, height: image.height)])
         } else {
-            region = try pixelMask(r.mask, field: "mask", width: image.width, height: image.height)
+            region = try pixelMask(r.region.mask, field: "mask", width: image.width, height: image.height)
         }
         guard case .classLabel(let target) = try conditioning(r.classRef, model: model, required: true) else {
             throw AppError.invalidParams(field: "class", expected: "a target class")
         }
         // The official composite goes with the official latent mask unless a policy is named.
-        let composite = r.composite ?? model.defaults.classEditComposite
-        let policy = try maskPolicy(r.maskPolicy, coverage: r.coverage, default: composite == .official ? .official
+        let composite = r.region.composite ?? model.defaults.classEditComposite
+        let policy = try maskPolicy(r.region, default: composite == .official ? .official
                                         : (model.defaults.classEditPolicy == .official ? .officialBoundingBox : model.defaults.classEditPolicy))
         let edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding, policy: policy,
-                             featherRadius: try feather(r.feather), composite: composite, seed: try seed(r.decoding),
+                             featherRadius: try feather(r.region.feather), composite: composite, seed: try seed(r.decoding),
                              knownTokens: snapshot?.current.tokens)
         return try execute(edit, model: model, source: snapshot, operation: .classEdit, control: control, started: started)
     }
@@ -313,9 +314,9 @@ public final class EditService: Sendable {
         }
     }
 
-    private func maskPolicy(_ name: MaskPolicyName?, coverage: Double?, default fallback: TokenMaskPolicy) throws(AppError) -> TokenMaskPolicy {
-        guard let name else { return fallback }
-        let t = name == .coverage ? try check(coverage, RequestBounds.coverage, field: "coverage") : nil
+    private func maskPolicy(_ region: RegionOptions, default fallback: TokenMaskPolicy) throws(AppError) -> TokenMaskPolicy {
+        guard let name = region.maskPolicy else { return fallback }
+        let t = name == .coverage ? try check(region.coverage, RequestBounds.coverage, field: "coverage") : nil
         return name.policy(coverage: t.map(Float.init))
     }
 

@@ -14,8 +14,8 @@ public enum RequestBounds {
     public static let temperature = 0.01...10
     public static let topK = 1...1_000_000
     public static let guidance = 0.0...50
-    public static let coverage = Double(TokenMaskPolicy.coverageBounds.lowerBound)...Double(TokenMaskPolicy.coverageBounds.upperBound)
-    public static let feather = Double(RegionEdit.featherBounds.lowerBound)...Double(RegionEdit.featherBounds.upperBound)
+    public static let coverage = TokenMaskPolicy.coverageBounds
+    public static let feather = RegionEdit.featherBounds
     /// Outpaint margins, each side.
     public static let margin = 0...(1 << 16)
     public static let windowStride = 1...4096

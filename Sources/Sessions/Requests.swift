@@ -65,19 +65,11 @@ public struct DecodingRequest: WireRequest, Hashable {
     }
 }
 
-/// `{x, y, width, height}` in image pixels.
-public struct RectRequest: WireRequest, Hashable {
+/// `{x, y, width, height}` in image pixels: Editing's `PixelRect`, with the wire names.
+public typealias RectRequest = PixelRect
+
+extension PixelRect: WireRequest {
     public enum Key: String, CaseIterable, CodingKey { case x, y, width, height }
-    public var x: Int
-    public var y: Int
-    public var width: Int
-    public var height: Int
-    public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
 }
 
 /// A mask: a mask image (thresholded luminance or alpha) and/or rectangles, combined (union),
@@ -117,33 +109,42 @@ public struct GenerateRequest: WireRequest {
     }
 }
 
-/// `inpaint`: regenerate the masked pixels.
-public struct InpaintRequest: WireRequest {
-    public enum Key: String, CaseIterable, CodingKey {
-        case image, session, model, mask, `class`, maskPolicy, coverage, feather, composite
-    }
-    public var source: EditSource
-    public var model: String?
+/// What inpaint and classEdit share: the region (a mask) and how it is regenerated and blended.
+public struct RegionOptions: WireRequest {
+    public enum Key: String, CaseIterable, CodingKey { case mask, maskPolicy, coverage, feather, composite }
     public var mask: MaskRequest?
-    public var classRef: ClassRef?
-    public var decoding: DecodingRequest
     public var maskPolicy: MaskPolicyName?
     public var coverage: Double?
     public var feather: Double?
     public var composite: CompositeRegion?
 
-    public init(source: EditSource, model: String? = nil, mask: MaskRequest?, classRef: ClassRef? = nil,
-                decoding: DecodingRequest = DecodingRequest(), maskPolicy: MaskPolicyName? = nil, coverage: Double? = nil,
-                feather: Double? = nil, composite: CompositeRegion? = nil) {
-        self.source = source
-        self.model = model
+    public init(mask: MaskRequest? = nil, maskPolicy: MaskPolicyName? = nil, coverage: Double? = nil, feather: Double? = nil,
+                composite: CompositeRegion? = nil) {
         self.mask = mask
-        self.classRef = classRef
-        self.decoding = decoding
         self.maskPolicy = maskPolicy
         self.coverage = coverage
         self.feather = feather
         self.composite = composite
+    }
+}
+
+/// `inpaint`: regenerate the masked pixels.
+public struct InpaintRequest: WireRequest {
+    public enum Key: String, CaseIterable, CodingKey { case image, session, model, `class` }
+    public static var keys: [String] { Key.allCases.map(\.rawValue) + RegionOptions.keys }
+    public var source: EditSource
+    public var model: String?
+    public var classRef: ClassRef?
+    public var decoding: DecodingRequest
+    public var region: RegionOptions
+
+    public init(source: EditSource, model: String? = nil, classRef: ClassRef? = nil,
+                decoding: DecodingRequest = DecodingRequest(), region: RegionOptions) {
+        self.source = source
+        self.model = model
+        self.classRef = classRef
+        self.decoding = decoding
+        self.region = region
     }
 }
 
@@ -178,33 +179,23 @@ public struct OutpaintRequest: WireRequest {
 
 /// `classEdit`: regenerate a region (a rectangle or a mask) as a target class.
 public struct ClassEditRequest: WireRequest {
-    public enum Key: String, CaseIterable, CodingKey {
-        case image, session, model, mask, rect, `class`, maskPolicy, coverage, feather, composite
-    }
+    public enum Key: String, CaseIterable, CodingKey { case image, session, model, rect, `class` }
+    public static var keys: [String] { Key.allCases.map(\.rawValue) + RegionOptions.keys }
     public var source: EditSource
     public var model: String?
-    public var mask: MaskRequest?
     public var rect: RectRequest?
     public var classRef: ClassRef?
     public var decoding: DecodingRequest
-    public var maskPolicy: MaskPolicyName?
-    public var coverage: Double?
-    public var feather: Double?
-    public var composite: CompositeRegion?
+    public var region: RegionOptions
 
-    public init(source: EditSource, model: String? = nil, mask: MaskRequest? = nil, rect: RectRequest? = nil,
-                classRef: ClassRef?, decoding: DecodingRequest = DecodingRequest(), maskPolicy: MaskPolicyName? = nil,
-                coverage: Double? = nil, feather: Double? = nil, composite: CompositeRegion? = nil) {
+    public init(source: EditSource, model: String? = nil, rect: RectRequest? = nil, classRef: ClassRef?,
+                decoding: DecodingRequest = DecodingRequest(), region: RegionOptions = RegionOptions()) {
         self.source = source
         self.model = model
-        self.mask = mask
         self.rect = rect
         self.classRef = classRef
         self.decoding = decoding
-        self.maskPolicy = maskPolicy
-        self.coverage = coverage
-        self.feather = feather
-        self.composite = composite
+        self.region = region
     }
 }
 

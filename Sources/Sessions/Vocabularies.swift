@@ -161,5 +161,6 @@ public enum Vocabularies {
         (MaskPolicyName.capabilityName, MaskPolicyName.names),
         (CompositeRegion.capabilityName, CompositeRegion.names),
         (RNGName.capabilityName, RNGName.names),
+        (GuidanceRampName.capabilityName, GuidanceRampName.names),
     ]
 }

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// A checkpoint with a missing, extra or mis-shaped tensor fails with an error naming it.

@@ -6,13 +6,12 @@ import Engine
 import Foundation
 import ImageCodecs
 import Sessions
+import TestSupport
 import XCTest
 
 final class EditServiceTests: XCTestCase {
-    static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../EngineTests/Fixtures/tiny").standardizedFileURL
     static let model: MaskGITModel = {
-        do { return try MaskGITModel(directory: tinyModel) } catch { fatalError("tiny model: \(error)") }
+        do { return try MaskGITModel(directory: Fixtures.tinyModel) } catch { fatalError("tiny model: \(error)") }
     }()
 
     static func picture(width: Int, height: Int) -> RGBImage {
@@ -34,8 +33,8 @@ final class EditServiceTests: XCTestCase {
         XCTAssertEqual(opened.revision, 0)
         XCTAssertEqual(opened.current.operation, .open)
         XCTAssertTrue(evicted.isEmpty)
-        let request = InpaintRequest(source: .session(opened.id), mask: MaskRequest(rects: [RectRequest(x: 4, y: 4, width: 8, height: 8)]),
-                                     classRef: .label(1), decoding: DecodingRequest(seed: 7, steps: 4, schedule: .linear))
+        let request = InpaintRequest(source: .session(opened.id), classRef: .label(1), decoding: DecodingRequest(seed: 7, steps: 4, schedule: .linear),
+                                     region: RegionOptions(mask: MaskRequest(rects: [RectRequest(x: 4, y: 4, width: 8, height: 8)])))
         let outcome = try service.inpaint(request)
         XCTAssertEqual(outcome.result.seed, 7)
         XCTAssertEqual(outcome.session?.revision, 1)
@@ -59,26 +58,30 @@ final class EditServiceTests: XCTestCase {
         func error(_ r: InpaintRequest) -> AppError? {
             do { _ = try service.inpaint(r); return nil } catch { return error }
         }
-        let mask = MaskRequest(rects: [RectRequest(x: 0, y: 0, width: 4, height: 4)])
-        let steps = error(InpaintRequest(source: .image(image), mask: mask, classRef: .label(0),
-                                         decoding: DecodingRequest(steps: RequestBounds.steps.upperBound + 1)))
+        let mask = RegionOptions(mask: MaskRequest(rects: [RectRequest(x: 0, y: 0, width: 4, height: 4)]))
+        let steps = error(InpaintRequest(source: .image(image), classRef: .label(0),
+                                         decoding: DecodingRequest(steps: RequestBounds.steps.upperBound + 1), region: mask))
         XCTAssertEqual(steps?.kind, .invalidParams)
         XCTAssertEqual(steps?.details["field"], .string("steps"))
         XCTAssertEqual(steps?.details["expected"], .string("an integer in 1...64"))
-        let coverage = error(InpaintRequest(source: .image(image), mask: mask, classRef: .label(0), maskPolicy: .coverage, coverage: 0))
+        let coverage = error(InpaintRequest(source: .image(image), classRef: .label(0),
+                                            region: RegionOptions(mask: mask.mask, maskPolicy: .coverage, coverage: 0)))
         XCTAssertEqual(coverage?.details["field"], .string("coverage"))
         XCTAssertEqual(coverage?.details["got"], .string("0"))
-        let empty = error(InpaintRequest(source: .image(image), mask: MaskRequest(invert: true, rects: [RectRequest(x: 0, y: 0, width: 16, height: 16)]),
-                                         classRef: .label(0)))
+        XCTAssertNil(error(InpaintRequest(source: .image(image), classRef: .label(0), decoding: DecodingRequest(seed: 1, steps: 1),
+                                          region: RegionOptions(mask: mask.mask, maskPolicy: .coverage, coverage: 0.001))),
+                     "the lower bound itself is accepted")
+        let empty = error(InpaintRequest(source: .image(image), classRef: .label(0),
+                                         region: RegionOptions(mask: MaskRequest(invert: true, rects: [RectRequest(x: 0, y: 0, width: 16, height: 16)]))))
         XCTAssertEqual(empty?.details["got"], .string("an empty mask"))
-        let outside = error(InpaintRequest(source: .image(image), mask: MaskRequest(rects: [RectRequest(x: 16, y: 0, width: 4, height: 4)]),
-                                           classRef: .label(0)))
+        let outside = error(InpaintRequest(source: .image(image), classRef: .label(0),
+                                           region: RegionOptions(mask: MaskRequest(rects: [RectRequest(x: 16, y: 0, width: 4, height: 4)]))))
         XCTAssertEqual(outside?.details["field"], .string("mask.rects[0]"))
-        let label = error(InpaintRequest(source: .image(image), mask: mask, classRef: .label(Self.model.classNames.count)))
+        let label = error(InpaintRequest(source: .image(image), classRef: .label(Self.model.classNames.count), region: mask))
         XCTAssertEqual(label?.details["field"], .string("class"))
-        let session = error(InpaintRequest(source: .session("s99"), mask: mask, classRef: .label(0)))
+        let session = error(InpaintRequest(source: .session("s99"), classRef: .label(0), region: mask))
         XCTAssertEqual(session?.kind, .sessionNotFound)
-        let model = error(InpaintRequest(source: .image(image), model: "nope", mask: mask, classRef: .label(0)))
+        let model = error(InpaintRequest(source: .image(image), model: "nope", classRef: .label(0), region: mask))
         XCTAssertEqual(model?.kind, .modelNotFound)
         XCTAssertEqual(model?.details["available"], .strings([Self.model.name]))
     }
@@ -112,7 +115,7 @@ final class EditServiceTests: XCTestCase {
     func testVocabulariesAreTheEnums() {
         XCTAssertEqual(SamplerName.names, ["confidence", "halton"])
         XCTAssertEqual(Set(Vocabularies.editing.map(\.name)),
-                       ["samplers", "schedules", "maskPolicies", "composites", "rng"])
+                       ["samplers", "schedules", "maskPolicies", "composites", "rng", "guidanceRamps"])
         XCTAssertEqual(ImageFormat(wireName: "jpg"), .jpeg)
         XCTAssertEqual(ScheduleName.expectedText, "one of cosine, linear, square, cubic, exponential, log, arccos")
         XCTAssertEqual(SamplerName.expectedText, "\"confidence\" or \"halton\"")

@@ -54,7 +54,7 @@ public struct RegionEdit: ImageEdit {
     var windowCount = 1
 
     /// The feather radii accepted, in pixels (the one bound, also the protocol's `feather`).
-    public static let featherBounds: ClosedRange<Float> = 0...256
+    public static let featherBounds: ClosedRange<Double> = 0...256
 
     public init(image: RGBImage, mask: PixelMask, condition: Conditioning, decoding: DecodingOptions, policy: TokenMaskPolicy,
                 featherRadius: Float?, composite: CompositeRegion, seed: UInt64?, knownTokens: TokenGrid?) {
@@ -160,10 +160,10 @@ public struct RegionEdit: ImageEdit {
                                         imageWidth: image.width, imageHeight: image.height)
         }
         guard let box = mask.boundingBox else { throw EditingError.emptyMask }
-        if let radius = featherRadius, !RegionEdit.featherBounds.contains(radius) {
+        if let radius = featherRadius, !RegionEdit.featherBounds.contains(Double(radius)) {
             throw EditingError.invalidParameter(name: "featherRadius", value: "\(radius)")
         }
-        if case .coverage(let t) = policy, !TokenMaskPolicy.coverageBounds.contains(t) {
+        if case .coverage(let t) = policy, !TokenMaskPolicy.coverageBounds.contains(Double(t)) {
             throw EditingError.invalidParameter(name: "coverage", value: "\(t)")
         }
         let s = editor.stride

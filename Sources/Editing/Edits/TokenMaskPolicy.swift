@@ -24,7 +24,7 @@ public enum TokenMaskPolicy: Sendable, Hashable, Codable {
     case coverage(Float)
 
     /// The coverage fractions accepted (the one bound, also the protocol's `coverage`).
-    public static let coverageBounds: ClosedRange<Float> = 0.001...1
+    public static let coverageBounds: ClosedRange<Double> = 0.001...1
 
     /// The token mask [gridShape.count] (true = regenerate) for `mask` (gridShape × stride pixels).
     public func tokenMask(for mask: PixelMask, stride s: Int, gridShape g: GridShape) -> [Bool] {

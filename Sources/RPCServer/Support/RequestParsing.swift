@@ -88,12 +88,18 @@ extension GenerateRequest {
     }
 }
 
+extension RegionOptions {
+    init(_ p: Params, images: ImagePolicy) throws(AppError) {
+        self.init(mask: try p.maskRequest("mask", images: images), maskPolicy: try p.name(MaskPolicyName.self, "maskPolicy"),
+                  coverage: try p.double("coverage"), feather: try p.double("feather"),
+                  composite: try p.name(CompositeRegion.self, "composite"))
+    }
+}
+
 extension InpaintRequest {
     init(_ p: Params, images: ImagePolicy) throws(AppError) {
-        self.init(source: try p.editSource(images: images), model: try p.string("model"),
-                  mask: try p.maskRequest("mask", images: images), classRef: try p.classRef(), decoding: try p.decodingRequest(),
-                  maskPolicy: try p.name(MaskPolicyName.self, "maskPolicy"), coverage: try p.double("coverage"),
-                  feather: try p.double("feather"), composite: try p.name(CompositeRegion.self, "composite"))
+        self.init(source: try p.editSource(images: images), model: try p.string("model"), classRef: try p.classRef(),
+                  decoding: try p.decodingRequest(), region: try RegionOptions(p, images: images))
     }
 }
 
@@ -107,10 +113,7 @@ extension OutpaintRequest {
 
 extension ClassEditRequest {
     init(_ p: Params, images: ImagePolicy) throws(AppError) {
-        self.init(source: try p.editSource(images: images), model: try p.string("model"),
-                  mask: try p.maskRequest("mask", images: images), rect: try p.object("rect")?.rectRequest(),
-                  classRef: try p.classRef(), decoding: try p.decodingRequest(),
-                  maskPolicy: try p.name(MaskPolicyName.self, "maskPolicy"), coverage: try p.double("coverage"),
-                  feather: try p.double("feather"), composite: try p.name(CompositeRegion.self, "composite"))
+        self.init(source: try p.editSource(images: images), model: try p.string("model"), rect: try p.object("rect")?.rectRequest(),
+                  classRef: try p.classRef(), decoding: try p.decodingRequest(), region: try RegionOptions(p, images: images))
     }
 }

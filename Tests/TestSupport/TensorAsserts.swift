@@ -3,12 +3,14 @@ import Foundation
 import Tensors
 import XCTest
 
-/// The tiny golden fixtures (see Fixtures/tiny/README.md for the producing command).
-let tinyFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tiny")
+// Tensor assertions shared by the network tests (EngineTests, VQGANTests, TransformerTests).
+
+/// The tiny golden fixtures (see Tests/EngineTests/Fixtures/tiny/README.md for the producing command).
+public let tinyFixtures = Fixtures.tinyModel
 
 /// Asserts `actual` matches `expected` within a relative error `tolerance`, measured against the
 /// tensor's largest magnitude (max |a − e| / max |e|), and reports the shape and the error.
-func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
+public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(actual.count, expected.count, "\(what): \(actual.shape) vs \(expected.shape)", file: file, line: line)
     guard actual.count == expected.count, actual.count > 0 else { return }
@@ -25,7 +27,7 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what:
 }
 
 /// Drops a leading batch axis of 1: [1, ...] → [...].
-func unbatched(_ t: Tensor) -> Tensor {
+public func unbatched(_ t: Tensor) -> Tensor {
     precondition(t.shape.first == 1)
     return t.reshaped(Array(t.shape.dropFirst()))
 }
