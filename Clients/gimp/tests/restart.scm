@@ -32,7 +32,7 @@
 (let* ((img (load-image "cancel.png"))
        (src (car (gimp-image-get-active-layer img))))
   (expect-error "killed-caller"
-                (lambda () (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 1 64 "" "1" 0 0 240 240))))
+                (lambda () (plug-in-maskgit-outpaint RUN-NONINTERACTIVE img src 1 64 "" "1" 0 0 736 736))))
 (let loop ((n 0))
   (let ((s (maskgit-backend-status)))
     (if (and (> (list-ref s 6) 0) (< n 400000))

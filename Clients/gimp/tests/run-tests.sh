@@ -90,6 +90,9 @@ skip_lines=$(wc -l <"$profile/maskgit-gimp.log")
   done
 ) &
 watcher=$!
+# The killed outpaint must still be running when the extension notices (kill + ~3 s): it is made
+# large enough (8649 windows, about a minute here) that no machine finishes it first.
+MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-windows 16384" \
 MASKGIT_RPC="$out/crashing-server.sh" gimp_batch "$out/restart" "$here/restart.scm" "$out/gimp-restart.log" \
   || { echo "GIMP restart run failed:"; tail -30 "$out/gimp-restart.log"; kill "$watcher" 2>/dev/null; exit 1; }
 kill "$watcher" 2>/dev/null || true
