@@ -31,3 +31,20 @@ public func unbatched(_ t: Tensor) -> Tensor {
     precondition(t.shape.first == 1)
     return t.reshaped(Array(t.shape.dropFirst()))
 }
+
+extension XCTestCase {
+    /// The tiny fixture file `name` rewritten through `edit` into a temporary safetensors file
+    /// (removed after the test): for checkpoints with a missing, extra or mis-shaped tensor.
+    public func rewrittenTinyFixture(_ name: String, edit: (inout [String: Tensor]) -> Void) throws -> URL {
+        let store = try WeightStore.open(tinyFixtures.appendingPathComponent(name))
+        var tensors: [String: Tensor] = [:]
+        for key in store.keys { tensors[key] = try store.take(key) }
+        edit(&tensors)
+        var writer = SafetensorsWriter(metadata: [:])
+        for key in tensors.keys.sorted() { try writer.add(key, tensors[key]!) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID().uuidString).safetensors")
+        try writer.write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
