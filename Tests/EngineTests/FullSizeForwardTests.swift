@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// The official-shaped 256 or 512 pair (random weights, 54.5M + 172.5M / 173.0M parameters)
