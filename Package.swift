@@ -99,8 +99,7 @@ let package = Package(
                 "CBLAS",
                 "DNNLKernels",
                 "VectorKernels",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Checkpoints: Flax msgpack and safetensors readers, strict weight store
@@ -117,8 +116,7 @@ let package = Package(
             dependencies: [
                 "Tensors",
                 "Checkpoints",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Transformer: the official MaskGIT bidirectional transformer
@@ -127,8 +125,7 @@ let package = Package(
             dependencies: [
                 "Tensors",
                 "Checkpoints",
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Editing: token grids, mask schedules, parallel decoder, the edits (against protocols)
@@ -151,12 +148,22 @@ let package = Package(
             ]
         ),
 
+        // MARK: Sessions: the application: session store, typed requests, vocabularies, the edit service
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "ImageCodecs",
+                "Editing",
+                "Engine",
+            ]
+        ),
+
         // MARK: JSONRPC: JSON values with verbatim numbers, line framing, JSON-RPC 2.0 envelopes
         .target(
             name: "JSONRPC"
         ),
 
-        // MARK: RPCServer: method dispatch, queue, cancellation, progress, lifecycle, methods
+        // MARK: RPCServer: the protocol: dispatch, queue, cancellation, progress, lifecycle, one file per method
         .target(
             name: "RPCServer",
             dependencies: [
@@ -164,6 +171,7 @@ let package = Package(
                 "ImageCodecs",
                 "Editing",
                 "Engine",
+                "Sessions",
             ],
             resources: [.copy("Resources/openrpc.json")]
         ),
@@ -173,6 +181,7 @@ let package = Package(
             name: "maskgit-rpc",
             dependencies: [
                 "RPCServer",
+                "Sessions",
                 "Engine",
                 "ImageCodecs",
                 "JSONRPC",
@@ -192,6 +201,7 @@ let package = Package(
                 "Transformer",
                 "Editing",
                 "Engine",
+                "Sessions",
                 "JSONRPC",
                 "RPCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -207,11 +217,21 @@ let package = Package(
                 "VQGAN",
                 "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
 
         // MARK: Tests
+
+        // Shared test support: fixture locations, tensor assertions, the server process helper.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "JSONRPC",
+                "Tensors",
+                "Checkpoints",
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ImageCodecsTests",
             dependencies: [
@@ -238,9 +258,21 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SessionsTests",
+            dependencies: [
+                "Sessions",
+                "TestSupport",
+                "Engine",
+                "Editing",
+                "ImageCodecs",
+            ]
+        ),
+        .testTarget(
             name: "RPCServerTests",
             dependencies: [
                 "RPCServer",
+                "Sessions",
+                "TestSupport",
                 "JSONRPC",
                 "ImageCodecs",
                 "Engine",
@@ -248,8 +280,27 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "VQGANTests",
+            dependencies: [
+                "VQGAN",
+                "Checkpoints",
+                "Tensors",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: [
+                "Transformer",
+                "Checkpoints",
+                "Tensors",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
             name: "EngineTests",
             dependencies: [
+                "TestSupport",
                 "Engine",
                 "Editing",
                 "Checkpoints",

@@ -4,8 +4,6 @@
 #include <libgimp/gimpui.h>
 #include <string.h>
 
-const gchar *const sampler_names[] = { "", "confidence", "halton", NULL };
-const gchar *const mask_policy_names[] = { "", "anyOverlap", "officialBoundingBox", "coverage", NULL };
 
 static GtkWidget *
 add_row (GtkWidget *table, gint row, const gchar *label, GtkWidget *widget)
@@ -19,16 +17,45 @@ add_row (GtkWidget *table, gint row, const gchar *label, GtkWidget *widget)
   return widget;
 }
 
+/* A menu of the names the server lists in the model's capabilities (`vocabulary`, e.g.
+ * "samplers"), after `first` (the server's default, stored as ""). The names are the server's:
+ * the plug-in keeps no copy, so a sampler or policy added to the server appears here. Without
+ * the server's list (it could not be reached) only the default and the current value are offered. */
 static GtkWidget *
-combo (const gchar *const *names, const gchar *first, gint active)
+combo (JsonObject *model, const gchar *vocabulary, const gchar *first, const gchar *current)
 {
-  GtkWidget *c = gtk_combo_box_text_new ();
+  GtkWidget *c = gtk_combo_box_text_new_with_entry ();
+  JsonObject *capabilities = model ? json_object_get_object_member (model, "capabilities") : NULL;
+  JsonArray *names = capabilities && json_object_has_member (capabilities, vocabulary)
+                       ? json_object_get_array_member (capabilities, vocabulary) : NULL;
+  gboolean listed = FALSE;
 
   gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (c), first);
-  for (gint i = 1; names[i]; i++)
-    gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (c), names[i]);
-  gtk_combo_box_set_active (GTK_COMBO_BOX (c), active);
+  for (guint i = 0; names && i < json_array_get_length (names); i++)
+    {
+      const gchar *name = json_array_get_string_element (names, i);
+      gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (c), name);
+      if (g_strcmp0 (name, current) == 0)
+        {
+          gtk_combo_box_set_active (GTK_COMBO_BOX (c), (gint) i + 1);
+          listed = TRUE;
+        }
+    }
+  if (!*current)
+    gtk_combo_box_set_active (GTK_COMBO_BOX (c), 0);
+  else if (!listed)
+    gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (c))), current);
   return c;
+}
+
+/* The name chosen in a combo() ("" for the default entry). */
+static void
+combo_value (GtkWidget *c, const gchar *first, gchar *out, gsize size)
+{
+  const gchar *text = gtk_entry_get_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (c))));
+
+  g_strlcpy (out, g_strcmp0 (text, first) == 0 ? "" : text, size);
+  g_strstrip (out);
 }
 
 /* MASKGIT_GIMP_TEST_DIALOGS=ok|cancel (tests only): dialogs answer themselves, OK for the
@@ -127,10 +154,10 @@ edit_dialog (Operation op, EditValues *v)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (seed), v->seed);
   steps = add_row (table, row++, "S_teps (0 default):", gtk_spin_button_new_with_range (0, 64, 1));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (steps), v->steps);
-  sampler = add_row (table, row++, "Sa_mpler:", combo (sampler_names, "default (confidence)", v->sampler));
+  sampler = add_row (table, row++, "Sa_mpler:", combo (model, "samplers", "default", v->sampler));
   if (op == OP_INPAINT || op == OP_CLASS_EDIT)
     {
-      policy = add_row (table, row++, "Mask _policy:", combo (mask_policy_names, "default", v->mask_policy));
+      policy = add_row (table, row++, "Mask _policy:", combo (model, "maskPolicies", "default", v->mask_policy));
       feather = add_row (table, row++, "_Feather (-1 default):", gtk_spin_button_new_with_range (-1, 256, 0.5));
       gtk_spin_button_set_value (GTK_SPIN_BUTTON (feather), v->feather);
     }
@@ -159,10 +186,10 @@ edit_dialog (Operation op, EditValues *v)
         g_strlcpy (v->class_name, g_strstrip (g_strdup (text)), sizeof v->class_name);
       v->seed = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (seed));
       v->steps = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (steps));
-      v->sampler = MAX (0, gtk_combo_box_get_active (GTK_COMBO_BOX (sampler)));
+      combo_value (sampler, "default", v->sampler, sizeof v->sampler);
       if (policy)
         {
-          v->mask_policy = MAX (0, gtk_combo_box_get_active (GTK_COMBO_BOX (policy)));
+          combo_value (policy, "default", v->mask_policy, sizeof v->mask_policy);
           v->feather = gtk_spin_button_get_value (GTK_SPIN_BUTTON (feather));
         }
       for (gint i = 0; i < 4; i++)

@@ -35,11 +35,11 @@ query (void)
     { GIMP_PDB_DRAWABLE, "drawable", "Source layer" },
     { GIMP_PDB_INT32,    "seed",     "Random seed (-1: random; the seed used is returned and stored on the new layer)" },
     { GIMP_PDB_INT32,    "steps",    "Decoding steps (0: the server's default)" },
-    { GIMP_PDB_STRING,   "sampler",  "\"confidence\", \"halton\" or \"\" (default)" },
+    { GIMP_PDB_STRING,   "sampler",  "A sampler of models.list capabilities.samplers, or \"\" (default)" },
     { GIMP_PDB_STRING,   "class",    "Class: a label number or a name from models.list (\"\": none, if the model allows)" },
   };
   static const GimpParamDef masked[] = {
-    { GIMP_PDB_STRING,   "mask-policy", "\"anyOverlap\", \"officialBoundingBox\", \"coverage\" or \"\" (default)" },
+    { GIMP_PDB_STRING,   "mask-policy", "A mask policy of models.list capabilities.maskPolicies, or \"\" (default)" },
     { GIMP_PDB_FLOAT,    "feather",     "Feather radius in pixels (-1: the server's default)" },
   };
   static const GimpParamDef margins[] = {
@@ -230,13 +230,13 @@ run_operation (Operation op, const gchar *method, const gchar *verb, gboolean in
   json_object_set_int_member (params, "seed", seed);
   if (v->steps > 0)
     json_object_set_int_member (params, "steps", v->steps);
-  if (v->sampler > 0)
-    json_object_set_string_member (params, "sampler", sampler_names[v->sampler]);
+  if (*v->sampler)
+    json_object_set_string_member (params, "sampler", v->sampler);
   set_class (params, v->class_name);
   if (op == OP_INPAINT || op == OP_CLASS_EDIT)
     {
-      if (v->mask_policy > 0)
-        json_object_set_string_member (params, "maskPolicy", mask_policy_names[v->mask_policy]);
+      if (*v->mask_policy)
+        json_object_set_string_member (params, "maskPolicy", v->mask_policy);
       if (v->feather >= 0)
         json_object_set_double_member (params, "feather", v->feather);
     }
@@ -409,7 +409,7 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
 
   for (guint i = 0; i < G_N_ELEMENTS (operations); i++)
     {
-      EditValues v = { .seed = -1, .steps = 0, .sampler = 0, .mask_policy = 0, .feather = -1,
+      EditValues v = { .seed = -1, .steps = 0, .sampler = "", .mask_policy = "", .feather = -1,
                        .margins = { 0, 0, 16, 0 }, .class_name = "" };
       gint32 layer = -1;
       gint seed = -1;
@@ -427,23 +427,12 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
             }
           v.seed = param[3].data.d_int32;
           v.steps = param[4].data.d_int32;
-          for (gint k = 0; sampler_names[k]; k++)
-            if (g_strcmp0 (param[5].data.d_string, sampler_names[k]) == 0) v.sampler = k;
-          if (param[5].data.d_string && *param[5].data.d_string && v.sampler == 0)
-            {
-              error = g_strdup_printf ("Unknown sampler \"%s\" (confidence or halton)", param[5].data.d_string);
-              break;
-            }
+          /* Names are checked by the server (-32602 naming the field and the names it knows). */
+          g_strlcpy (v.sampler, param[5].data.d_string ? param[5].data.d_string : "", sizeof v.sampler);
           g_strlcpy (v.class_name, param[6].data.d_string ? param[6].data.d_string : "", sizeof v.class_name);
           if (operations[i].op == OP_INPAINT || operations[i].op == OP_CLASS_EDIT)
             {
-              for (gint k = 0; mask_policy_names[k]; k++)
-                if (g_strcmp0 (param[7].data.d_string, mask_policy_names[k]) == 0) v.mask_policy = k;
-              if (param[7].data.d_string && *param[7].data.d_string && v.mask_policy == 0)
-                {
-                  error = g_strdup_printf ("Unknown mask policy \"%s\"", param[7].data.d_string);
-                  break;
-                }
+              g_strlcpy (v.mask_policy, param[7].data.d_string ? param[7].data.d_string : "", sizeof v.mask_policy);
               v.feather = param[8].data.d_float;
             }
           if (operations[i].op == OP_OUTPAINT)

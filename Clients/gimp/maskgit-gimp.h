@@ -105,8 +105,8 @@ typedef enum { OP_INPAINT, OP_OUTPAINT, OP_CLASS_EDIT, OP_GENERATE } Operation;
 typedef struct {
   gint    seed;             /* -1: random */
   gint    steps;            /* 0: the server's default */
-  gint    sampler;          /* 0 default (confidence), 1 confidence, 2 halton */
-  gint    mask_policy;      /* 0 default, 1 anyOverlap, 2 officialBoundingBox, 3 coverage */
+  gchar   sampler[32];      /* "": the server's default; else a name of capabilities.samplers */
+  gchar   mask_policy[32];  /* "": the server's default; else a name of capabilities.maskPolicies */
   gdouble feather;          /* -1: the server's default */
   gint    margins[4];       /* left, top, right, bottom */
   gchar   class_name[128];  /* "" none; a label number or a class name */
@@ -114,7 +114,5 @@ typedef struct {
 
 gboolean    edit_dialog         (Operation op, EditValues *values);
 
-extern const gchar *const sampler_names[];
-extern const gchar *const mask_policy_names[];
 
 #endif

@@ -5,6 +5,11 @@ their examples, whose results are real answers of the server on the tiny random 
     .venv/bin/python Protocol/tools/generate_openrpc.py            # rewrite the document
     .venv/bin/python Protocol/tools/generate_openrpc.py --check    # exit 1 if it would change
 
+The closed vocabularies (schedules, samplers, rng, guidance ramps, mask policies, composites,
+image formats and transports) are not written here: they are read from the server's own
+`initialize` answer (whose lists come from the enums in Sources/Sessions/Vocabularies.swift),
+so the document's enums and the server cannot disagree.
+
 The examples run in order (`x-step`) on one fresh server started as
 `maskgit-rpc --model Tests/EngineTests/Fixtures/tiny --allow-root DIR` where DIR holds copies of
 Examples/images/*.png, in DIR as its working directory (relative paths in the examples are
@@ -102,10 +107,10 @@ SCHEMAS: dict = {
         ],
     },
     "ImageOutput": obj({
-        "transport": {"type": "string", "enum": ["base64", "path", "none"], "default": "base64",
+        "transport": {"type": "string", "default": "base64",
                       "description": "base64: the image inline in the answer; path: written to `path` (atomically: a temporary "
                                      "file in the same directory, then rename); none: no pixels (metadata only)."},
-        "format": {"type": "string", "enum": ["png", "webp", "jpeg", "jpg"],
+        "format": {"type": "string",
                    "description": "Absent: the format `path`'s extension names (.png, .webp, .jpg/.jpeg/.jpe/.jfif), else png. "
                                   "A format that contradicts the extension, or a path with no such extension and no format, "
                                   "is -32602 (field output.format / output.path): the server never picks a format silently. "
@@ -153,8 +158,8 @@ SCHEMAS: dict = {
                                  "generate (inference.py generate_samples) and 12 for the edits; the project's models 12."},
         "startStep": {"type": "integer", "minimum": 0, "maximum": 63,
                       "description": "First iteration run (< steps); default 0, classEdit 2 (the official editing run)."},
-        "schedule": {"type": "string", "enum": ["cosine", "linear", "square", "cubic", "exponential", "log", "arccos"], "default": "cosine"},
-        "sampler": {"type": "string", "enum": ["confidence", "halton"], "default": "confidence",
+        "schedule": {"type": "string", "default": "cosine"},
+        "sampler": {"type": "string", "default": "confidence",
                     "description": "confidence: the official MaskGIT choice; halton: a fixed Halton reveal order."},
         "choiceTemperature": {"type": "number", "minimum": 0, "maximum": 100, "default": 4.5,
                               "description": "Confidence sampler only: the annealed choice temperature."},
@@ -164,8 +169,8 @@ SCHEMAS: dict = {
                      "description": "Classifier-free guidance weight w: logits = (1+w)·cond − w·uncond. Default 2 for models with a null "
                                     "class (the default model's card recommends it), 0 for the others; > 0 needs a model with a null "
                                     "class (capabilities.classifierFreeGuidance; -32012 otherwise); 0 turns it off."},
-        "guidanceRamp": {"type": "string", "enum": ["constant", "linear"], "default": "constant"},
-        "rng": {"type": "string", "enum": ["project", "jax", "jaxLegacy"],
+        "guidanceRamp": {"type": "string", "default": "constant"},
+        "rng": {"type": "string",
                 "description": "The random numbers. project: the project's SplitMix64 streams (default for the project's models). "
                                "jax (default for official checkpoints): JAX's threefry-2x32 as JAX 0.10 computes it "
                                "(jax_threefry_partitionable=True), consumed as the official decode loop does: the seed is "
@@ -222,8 +227,10 @@ SCHEMAS: dict = {
             "maskPolicies": {"type": "array", "items": STR},
             "composites": {"type": "array", "items": STR},
             "rng": {"type": "array", "items": STR},
+            "guidanceRamps": {"type": "array", "items": STR},
         }, ["generate", "inpaint", "outpaint", "classEdit", "classifierFreeGuidance", "unconditional", "samplers", "schedules",
-            "maskPolicies", "composites", "rng"]),
+            "maskPolicies", "composites", "rng", "guidanceRamps"],
+            "The model's vocabularies: the values the edit params of those names accept (clients build their menus from them)."),
         "defaults": obj({
             "profile": {"type": "string", "enum": ["official", "project"],
                         "description": "official: an official Flax msgpack checkpoint (no null class), served the official code's "
@@ -236,8 +243,8 @@ SCHEMAS: dict = {
     }, ["name", "default", "nativeSize", "tokenStride", "grid", "codebookSize", "numClasses", "capabilities", "defaults"], "A loaded model."),
     "ModelDefaultsEntry": obj({
         "steps": NONNEG, "startStep": NONNEG, "schedule": STR, "choiceTemperature": {"type": "number"},
-        "rng": {"type": "string", "enum": ["project", "jax", "jaxLegacy"]}, "guidance": {"type": "number"},
-        "composite": {"type": "string", "enum": ["mask", "tokens", "official"], "description": "inpaint and classEdit only."},
+        "rng": {"type": "string"}, "guidance": {"type": "number"},
+        "composite": {"type": "string", "description": "inpaint and classEdit only."},
         "maskPolicy": {"type": "string", "description": "inpaint and classEdit only."},
     }, ["steps", "startStep", "schedule", "choiceTemperature", "rng", "guidance"], "One method's defaults."),
     "Limits": obj({
@@ -294,17 +301,17 @@ DESCRIPTORS.update({
                                       "result becomes the session's next revision (undo returns)."),
     "class": cd("class", S("Class"), "The class to condition on. Optional only for models with a null class (capabilities.unconditional); "
                                      "required by the tiny test model."),
-    "maskPolicy": cd("maskPolicy", {"type": "string", "enum": ["anyOverlap", "officialBoundingBox", "official", "coverage"]},
+    "maskPolicy": cd("maskPolicy", {"type": "string"},
                      "How pixels become tokens: anyOverlap (inpaint default): every token touching a masked pixel; officialBoundingBox "
                      "(classEdit default of the project's models): the official box rule on the mask's bounding box plus every token "
                      "the mask touches; official (classEdit default with composite official): exactly the official latent mask of "
                      "inference.py (rows max(0, top/S−1) ..< min(G, h/S + top/S + 1), columns likewise; a box at (15,15) of 18x18 "
                      "gives 2x2 tokens at S=16), which can leave masked pixels outside it; coverage: tokens at least `coverage` covered."),
-    "coverage": cd("coverage", {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.5}, "The fraction for maskPolicy coverage."),
+    "coverage": cd("coverage", {"type": "number", "minimum": 0.001, "maximum": 1, "default": 0.5}, "The fraction for maskPolicy coverage."),
     "feather": cd("feather", {"type": "number", "minimum": 0, "maximum": 256},
                   "Gaussian radius in pixels for blending regenerated pixels into kept ones; default S/16 − 1 at native scale (0 for "
                   "the tiny model; S // 16 − 1 with composite official)."),
-    "composite": cd("composite", {"type": "string", "enum": ["mask", "tokens", "official"]},
+    "composite": cd("composite", {"type": "string"},
                     "How the result is blended into the image. mask (inpaint default): feathered from the pixel mask, so only the "
                     "mask and a band of about 3·feather pixels around it change; tokens (classEdit default of the project's models): "
                     "feathered from the regenerated token cells; both give weight 1 on every masked pixel, a truncated Gaussian and "
@@ -615,8 +622,8 @@ def record(client: Client) -> None:
 DESIGN_CHOICES = [
     "Framing: one compact JSON message per line (\\n; \\r\\n accepted; empty lines skipped). No LSP Content-Length framing.",
     "End of stdin completes every queued request, writes their answers, then exits 0, so `echo '{...}' | maskgit-rpc` prints its "
-    "answer (where many stdio servers drop queued work at EOF). SIGTERM cancels: the running request stops at its next step and is "
-    "answered -32800, queued requests are dropped unanswered, status 0. A closed stdout ends the process quietly.",
+    "answer (where many stdio servers drop queued work at EOF). SIGTERM and SIGINT cancel: the running request stops at its next "
+    "step and is answered -32800, every queued one is answered -32800 (stage queued), status 0. A closed stdout ends the process quietly.",
     "Requests before initialize initialize implicitly (shell one-liners); --strict restores LSP behaviour (-32002 for everything "
     "but initialize and ping).",
     "Cancelled requests are always answered -32800 with data.reason \"cancelled\" and data.stage (LSP), also for the MCP "
@@ -638,6 +645,44 @@ KNOWN_ISSUES = [
     "-32010 stale_revision cannot occur today: edits and undo/redo run one at a time in arrival order, so a session never "
     "moves during an edit. It is reserved for clients that will send baseRevision.",
 ]
+
+
+#: Where each vocabulary of the server's `initialize` answer goes in the document (a schema's
+#: `enum`). Aliases the server also accepts are added after the vocabulary's own names.
+VOCABULARY_TARGETS = {
+    "schedules": [SCHEMAS["DecodingParams"]["properties"]["schedule"]],
+    "samplers": [SCHEMAS["DecodingParams"]["properties"]["sampler"]],
+    "guidanceRamps": [SCHEMAS["DecodingParams"]["properties"]["guidanceRamp"]],
+    "rng": [SCHEMAS["DecodingParams"]["properties"]["rng"], SCHEMAS["ModelDefaultsEntry"]["properties"]["rng"]],
+    "maskPolicies": [DESCRIPTORS["maskPolicy"]["schema"]],
+    "composites": [DESCRIPTORS["composite"]["schema"], SCHEMAS["ModelDefaultsEntry"]["properties"]["composite"]],
+    "imageFormats": [SCHEMAS["ImageOutput"]["properties"]["format"]],
+    "imageTransports": [SCHEMAS["ImageOutput"]["properties"]["transport"]],
+}
+FORMAT_ALIASES = ["jpg"]
+
+
+def vocabularies(binary: str | None) -> dict:
+    """The closed vocabularies as the server lists them (initialize: the models' capabilities and
+    the server's image formats and transports)."""
+    with Client(binary, model_dir=TINY_MODEL, args=["--quiet"], initialize=False) as client:
+        answer = client.request("initialize", {})
+    capabilities = answer["models"][0]["capabilities"]
+    found = {name: capabilities[name] for name in VOCABULARY_TARGETS if name in capabilities}
+    found["imageFormats"] = answer["capabilities"]["imageFormats"]["output"] + FORMAT_ALIASES
+    found["imageTransports"] = answer["capabilities"]["imageTransports"]
+    missing = set(VOCABULARY_TARGETS) - set(found)
+    if missing:
+        raise SystemExit(f"the server does not list the vocabularies {sorted(missing)}")
+    return found
+
+
+def apply_vocabularies(found: dict) -> None:
+    for name, schemas in VOCABULARY_TARGETS.items():
+        for schema in schemas:
+            rest = {k: v for k, v in schema.items() if k != "type"}
+            schema.clear()
+            schema.update({"type": "string", "enum": list(found[name]), **rest})
 
 
 def build(client: Client) -> dict:
@@ -690,6 +735,7 @@ def main() -> int:
     root.mkdir(parents=True)
     for png in IMAGES.glob("*.png"):
         shutil.copy(png, root / png.name)
+    apply_vocabularies(vocabularies(args.binary))
     try:
         with Client(args.binary, model_dir=TINY_MODEL, args=["--allow-root", str(root), "--quiet"], initialize=False,
                     cwd=root) as client:

@@ -1,17 +1,10 @@
-// The method abstraction: one type per method (one file each under Methods/), a context that
-// carries progress and cancellation, and the registry the server dispatches through.
+// The method abstraction: one type per method (one file each under Methods/; the registry is
+// Methods/Registry.swift) and the context that carries progress and cancellation.
 
 import Foundation
 import JSONRPC
+import Sessions
 import Synchronization
-
-/// Set by a cancel notification, polled by long work between decoding steps.
-public final class CancellationFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    public init() {}
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
-    public func cancel() { flag.store(true, ordering: .releasing) }
-}
 
 /// Sends `notifications/progress` for one request that asked for it with `_meta.progressToken`.
 public struct ProgressReporter: Sendable {
@@ -53,30 +46,33 @@ public struct RequestContext: Sendable {
     public let method: String
     /// Present when the request carried `_meta.progressToken`.
     public let progress: ProgressReporter?
-    public let cancellation: CancellationFlag
+    public let cancellation: Cancellation
 
-    /// A context for calling a method in-process, with no transport (`maskgit-cli batch`): no
-    /// progress notifications, a cancellation flag of the caller's.
-    public init(id: RequestID? = nil, method: String, cancellation: CancellationFlag = CancellationFlag()) {
+    /// A context for calling a method in-process, with no transport: no progress
+    /// notifications, a cancellation of the caller's.
+    public init(id: RequestID? = nil, method: String, cancellation: Cancellation = Cancellation()) {
         self.init(id: id, method: method, progress: nil, cancellation: cancellation)
     }
 
-    init(id: RequestID?, method: String, progress: ProgressReporter?, cancellation: CancellationFlag) {
+    init(id: RequestID?, method: String, progress: ProgressReporter?, cancellation: Cancellation) {
         self.id = id
         self.method = method
         self.progress = progress
         self.cancellation = cancellation
     }
 
-    /// Throws the -32800 cancellation error when a cancel arrived for this request.
-    public func checkCancelled(stage: String, completedSteps: Int? = nil) throws(RPCError) {
-        if cancellation.isCancelled { throw RequestContext.cancelledError(stage: stage, completedSteps: completedSteps) }
+    /// Throws `AppError.cancelled` when a cancel arrived for this request.
+    public func checkCancelled(stage: String, completedSteps: Int? = nil) throws(AppError) {
+        try cancellation.check(stage: stage, completedSteps: completedSteps)
     }
 
-    public static func cancelledError(stage: String, completedSteps: Int? = nil) -> RPCError {
-        var data: JSONObject = ["reason": .string("cancelled"), "stage": .string(stage)]
-        if let completedSteps { data["completedSteps"] = .int(completedSteps) }
-        return RPCError(code: StandardErrorCode.requestCancelled, message: "Request cancelled", data: .object(data))
+    /// What an edit run by the application sees of this request: its cancellation and, when
+    /// the client asked for progress, the progress notifications.
+    public var editControl: EditControl {
+        guard let reporter = progress else { return EditControl(cancellation: cancellation) }
+        return EditControl(cancellation: cancellation) { done, total, message in
+            reporter.report(progress: done, total: total, message: message)
+        }
     }
 }
 
@@ -87,28 +83,33 @@ public protocol RPCMethod: Sendable {
     /// Cheap methods are answered as soon as they are read, even while a long edit runs;
     /// the others run one at a time in arrival order.
     var runsImmediately: Bool { get }
-    /// Serves one request. Throws an `RPCError` for anything the client should be told.
-    func handle(_ params: Params, context: RequestContext) throws(RPCError) -> JSONValue
+    /// The parameters' wire names (the server refuses any other; a test compares them with the
+    /// OpenRPC document).
+    var paramNames: [String] { get }
+    /// Serves one request. Throws an `AppError` for anything the client should be told (the
+    /// server maps it to a JSON-RPC error: ErrorCodes.swift).
+    func handle(_ params: Params, context: RequestContext) throws(AppError) -> JSONValue
 }
 
 extension RPCMethod {
     public var runsImmediately: Bool { false }
+    public var paramNames: [String] { [] }
 }
 
 /// A method built from a closure, for small methods and tests.
 public struct ClosureMethod: RPCMethod {
     public let name: String
     public let runsImmediately: Bool
-    let body: @Sendable (Params, RequestContext) throws(RPCError) -> JSONValue
+    let body: @Sendable (Params, RequestContext) throws(AppError) -> JSONValue
 
     public init(_ name: String, runsImmediately: Bool = false,
-                _ body: @escaping @Sendable (Params, RequestContext) throws(RPCError) -> JSONValue) {
+                _ body: @escaping @Sendable (Params, RequestContext) throws(AppError) -> JSONValue) {
         self.name = name
         self.runsImmediately = runsImmediately
         self.body = body
     }
 
-    public func handle(_ params: Params, context: RequestContext) throws(RPCError) -> JSONValue {
+    public func handle(_ params: Params, context: RequestContext) throws(AppError) -> JSONValue {
         try body(params, context)
     }
 }

@@ -8,6 +8,7 @@
 
 import Foundation
 import JSONRPC
+import Sessions
 import Synchronization
 
 /// Limits and switches of one server.
@@ -40,7 +41,7 @@ public final class ServerCore: Sendable {
 
     private struct Item: Sendable {
         let request: Request
-        let flag: CancellationFlag
+        let flag: Cancellation
     }
 
     /// A unit of queued work: a single request or a whole batch (answered as one array).
@@ -128,9 +129,8 @@ public final class ServerCore: Sendable {
     public func receive(_ frame: LineFramer.Frame) {
         switch frame {
         case .oversized(let count):
-            output(Outgoing.error(id: nil, ServerError.make(ServerError.limitExceeded,
-                "Message of \(count) bytes exceeds the line limit of \(options.maxLineBytes) bytes",
-                details: ["limit": .int(options.maxLineBytes), "got": .int(count), "field": .string("line")])))
+            output(Outgoing.error(id: nil, RPCError(AppError(.limitExceeded, "Message of \(count) bytes exceeds the line limit of \(options.maxLineBytes) bytes",
+                details: ["limit": .int(options.maxLineBytes), "got": .int(count), "field": .string("line")]))))
         case .line(let bytes):
             receive(IncomingMessage.decode(bytes, maxValues: options.maxJSONValues, maxBatch: options.maxBatchRequests))
         }
@@ -149,29 +149,44 @@ public final class ServerCore: Sendable {
         }
     }
 
-    private func dispatch(_ request: Request) {
-        if let reply = handleControl(request) {
-            if let reply, let id = request.id { output(reply(id)) }
-            return
+    /// Where a request goes: answered at once (a built-in method, a refusal, an unknown method;
+    /// nil when nothing is sent) or to a method. The one routing rule for singles and batch items.
+    private enum Route {
+        case done(JSONValue?)
+        case method(any RPCMethod)
+    }
+
+    private func route(_ request: Request) -> Route {
+        switch handleControl(request) {
+        case .answered?: return .done(request.id.map { Outgoing.result(id: $0, .null) })
+        case .answeredElsewhere?: return .done(nil)
+        case nil: break
         }
         if let refusal = admissionError(for: request) {
-            if let id = request.id { output(Outgoing.error(id: id, refusal)) }
-            return
+            return .done(request.id.map { Outgoing.error(id: $0, RPCError(refusal)) })
         }
         guard let method = methods[request.method] else {
-            if let id = request.id {
-                output(Outgoing.error(id: id, RPCError(code: StandardErrorCode.methodNotFound,
-                    message: "Method not found: \(ServerError.echo(request.method))",
-                    data: .object(["reason": .string("method_not_found"), "method": .string(ServerError.echo(request.method))]))))
+            return .done(request.id.map {
+                Outgoing.error(id: $0, RPCError(code: StandardErrorCode.methodNotFound,
+                    message: "Method not found: \(AppError.echo(request.method))",
+                    data: .object(["reason": .string("method_not_found"), "method": .string(AppError.echo(request.method))])))
+            })
+        }
+        return .method(method)
+    }
+
+    private func dispatch(_ request: Request) {
+        switch route(request) {
+        case .done(let reply):
+            if let reply { output(reply) }
+        case .method(let method):
+            let item = Item(request: request, flag: Cancellation())
+            if method.runsImmediately {
+                if let response = run(item, method: method) { output(response) }
+            } else {
+                enqueue(Job(items: [item], isBatch: false, preset: [:]), id: request.id)
             }
-            return
         }
-        let item = Item(request: request, flag: CancellationFlag())
-        if method.runsImmediately {
-            if let response = run(item, method: method) { output(response) }
-            return
-        }
-        enqueue(Job(items: [item], isBatch: false, preset: [:]), id: request.id)
     }
 
     private func dispatchBatch(_ items: [IncomingItem]) {
@@ -181,26 +196,34 @@ public final class ServerCore: Sendable {
             switch item {
             case .invalid(let id, let error):
                 preset[position] = Outgoing.error(id: id, error)
-                work.append(Item(request: Request(id: nil, method: ""), flag: CancellationFlag()))
+                work.append(Item(request: Request(id: nil, method: ""), flag: Cancellation()))
             case .request(let request):
-                work.append(Item(request: request, flag: CancellationFlag()))
+                work.append(Item(request: request, flag: Cancellation()))
             }
         }
         enqueue(Job(items: work, isBatch: true, preset: preset), id: nil)
     }
 
-    /// Built-in methods. Returns nil when `request` is not one of them; otherwise a reply
-    /// builder (nil when nothing is to be sent).
-    private func handleControl(_ request: Request) -> (((RequestID) -> JSONValue)?)? {
+    /// How a built-in method was handled.
+    private enum Control {
+        /// Done: a request (with an id) is answered with a null result.
+        case answered
+        /// Done, and its answer (if any) is sent by someone else: the worker after the queued
+        /// work (shutdown), or already (exit).
+        case answeredElsewhere
+    }
+
+    /// Built-in methods. Returns nil when `request` is not one of them.
+    private func handleControl(_ request: Request) -> Control? {
         switch request.method {
         case "$/cancelRequest", "notifications/cancelled":
             let params = request.params?.objectValue
             let target = params?["id"] ?? params?["requestId"]
             if let target, let id = RequestIDValue(target) { cancel(id) }
             // A cancel sent as a request (with an id) is answered, so the client is not left waiting.
-            return { id in Outgoing.result(id: id, .null) }
+            return .answered
         case "initialized":
-            return { id in Outgoing.result(id: id, .null) }
+            return .answered
         case "shutdown":
             // New requests are refused from now on; the answer comes after the work queued
             // before it, so a client that waits for it knows everything earlier is done.
@@ -216,9 +239,9 @@ public final class ServerCore: Sendable {
                 signal.lock()
                 signal.broadcast()
                 signal.unlock()
-                return .some(nil)
+                return .answeredElsewhere
             }
-            return { id in Outgoing.result(id: id, .null) }
+            return .answered
         case "exit":
             // Queued work finishes first (a pipe that sends everything at once gets every answer);
             // SIGTERM is the way to stop at once. Inside a batch (on the worker) the batch's
@@ -227,31 +250,31 @@ public final class ServerCore: Sendable {
                 state.withLock { s in
                     if s.phase == .running || s.phase == .shutDown { s.phase = .exited(code: s.phase == .shutDown ? 0 : 1) }
                 }
-                return { id in Outgoing.result(id: id, .null) }
+                return .answered
             }
             waitUntilIdle()
             let code: Int32 = state.withLock { $0.phase == .shutDown ? 0 : 1 }
             // Sent as a request, exit is answered before the process ends.
             if let id = request.id { output(Outgoing.result(id: id, .null)) }
             close(exitCode: code)
-            return .some(nil)
+            return .answeredElsewhere
         default:
             return nil
         }
     }
 
     /// Lifecycle checks before a method runs.
-    private func admissionError(for request: Request) -> RPCError? {
+    private func admissionError(for request: Request) -> AppError? {
         state.withLock { s in
             if s.phase != .running {
-                return ServerError.make(ServerError.shuttingDown, "Server is shutting down")
+                return AppError(.shuttingDown, "Server is shutting down")
             }
             if request.method == "initialize" { s.initialized = true; return nil }
             if !s.initialized {
                 if options.strictLifecycle {
                     // ping is allowed before initialize (MCP), but does not initialize.
                     if request.method == "ping" { return nil }
-                    return ServerError.make(ServerError.notInitialized, "Server not initialized: send initialize first")
+                    return AppError(.notInitialized, "Server not initialized: send initialize first")
                 }
                 s.initialized = true
             }
@@ -270,9 +293,8 @@ public final class ServerCore: Sendable {
             return false
         }
         if full {
-            let refusal = ServerError.make(ServerError.queueFull,
-                "Too many queued requests (limit \(options.maxQueuedJobs))",
-                details: ["limit": .int(options.maxQueuedJobs), "requests": .int(size)])
+            let refusal = RPCError(AppError(.queueFull, "Too many queued requests (limit \(options.maxQueuedJobs))",
+                details: ["limit": .int(options.maxQueuedJobs), "requests": .int(size)]))
             if job.isBatch {
                 var answers: [JSONValue] = []
                 for (position, item) in job.items.enumerated() {
@@ -305,7 +327,7 @@ public final class ServerCore: Sendable {
         if let removed, let item = removed.items.first {
             item.flag.cancel()
             if let rid = item.request.id {
-                output(Outgoing.error(id: rid, RequestContext.cancelledError(stage: "queued", completedSteps: 0)))
+                output(Outgoing.error(id: rid, RPCError(AppError.cancelled(stage: "queued", completedSteps: 0))))
             }
         }
     }
@@ -321,9 +343,9 @@ public final class ServerCore: Sendable {
             progress = ProgressReporter(token: token, send: output)
         }
         let context = RequestContext(id: request.id, method: request.method, progress: progress, cancellation: item.flag)
-        let result: Result<JSONValue, RPCError>
-        do throws(RPCError) {
-            if item.flag.isCancelled { throw RequestContext.cancelledError(stage: "queued", completedSteps: 0) }
+        let result: Result<JSONValue, AppError>
+        do throws(AppError) {
+            try item.flag.check(stage: "queued", completedSteps: 0)
             let params = try Params(request: request.params)
             result = .success(try method.handle(params, context: context))
         } catch {
@@ -332,26 +354,15 @@ public final class ServerCore: Sendable {
         guard let id = request.id else { return nil }
         switch result {
         case .success(let value): return Outgoing.result(id: id, value)
-        case .failure(let error): return Outgoing.error(id: id, error)
+        case .failure(let error): return Outgoing.error(id: id, RPCError(error))
         }
     }
 
     private func runBatchItem(_ item: Item) -> JSONValue? {
-        let request = item.request
-        if let reply = handleControl(request) {
-            if let reply, let id = request.id { return reply(id) }
-            return nil
+        switch route(item.request) {
+        case .done(let reply): return reply
+        case .method(let method): return run(item, method: method)
         }
-        if let refusal = admissionError(for: request) {
-            return request.id.map { Outgoing.error(id: $0, refusal) }
-        }
-        guard let method = methods[request.method] else {
-            return request.id.map {
-                Outgoing.error(id: $0, RPCError(code: StandardErrorCode.methodNotFound, message: "Method not found: \(ServerError.echo(request.method))",
-                                               data: .object(["reason": .string("method_not_found"), "method": .string(ServerError.echo(request.method))])))
-            }
-        }
-        return run(item, method: method)
     }
 
     private func workerLoop() {
@@ -441,7 +452,7 @@ public final class ServerCore: Sendable {
         // Every request is answered: the ones dropped from the queue get -32800 too.
         for job in dropped {
             let answers = job.items.compactMap { item in
-                item.request.id.map { Outgoing.error(id: $0, RequestContext.cancelledError(stage: "queued", completedSteps: 0)) }
+                item.request.id.map { Outgoing.error(id: $0, RPCError(AppError.cancelled(stage: "queued", completedSteps: 0))) }
             }
             if job.isBatch, !answers.isEmpty { output(.array(answers)) } else { answers.forEach(output) }
         }

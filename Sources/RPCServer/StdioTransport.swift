@@ -3,9 +3,12 @@
 // stdout belongs to the protocol: at start the real stdout is duplicated for the transport and
 // fd 1 is pointed at stderr, so a stray print can never corrupt the stream. SIGPIPE is ignored
 // and a write error on the protocol fd (the client went away) ends the process quietly with
-// status 0. End of stdin finishes the queued work, then exits 0; SIGTERM and SIGINT shut down at
-// once: queued work is answered -32800, the running request is cancelled at its next step (and
-// answered -32800), and the process exits 0.
+// status 0. End of stdin (or a read error on it, logged): a last line without a newline is still
+// handled, then the running and every queued request finish and are answered, then the process
+// exits 0, with or without shutdown/exit (a shell pipe expects its answers); an `exit` that came
+// before ends it as the lifecycle says (status 0 after shutdown, else 1). SIGTERM and SIGINT
+// shut down at once: the running request is cancelled at its next step and every queued one is
+// answered -32800 (stage "queued"), and the process exits 0.
 
 import Foundation
 import JSONRPC

@@ -9,6 +9,7 @@ import Foundation
 import ImageCodecs
 import JSONRPC
 import RPCServer
+import Sessions
 import Tensors
 
 struct Batch: ParsableCommand {
@@ -153,7 +154,7 @@ struct Batch: ParsableCommand {
                 throw ValidationError("cannot read the manifest \(manifest): \(error.localizedDescription)")
             }
         }
-        guard let kind = EditMethod.Kind(rawValue: op), kind != .generate else {
+        guard let kind = EditKind(rawValue: op), kind != .generate else {
             throw ValidationError("--op for --images is inpaint, classEdit or outpaint")
         }
         if masks == nil && kind != .outpaint { throw ValidationError("--op \(op) needs --masks") }
@@ -198,7 +199,7 @@ struct Batch: ParsableCommand {
 
         // The model, once (not at all when nothing is left to run).
         var loadSeconds = 0.0
-        var methods: [EditMethod.Kind: EditMethod] = [:]
+        var methods: [EditKind: any RPCMethod] = [:]
         if todo.contains(where: { $0.problem == nil }) {
             // One thread by default (scale out with shards instead): the same bytes on every machine.
             let environment = ProcessInfo.processInfo.environment[BLAS.threadsEnvironmentVariable].flatMap { Int($0) }
@@ -219,7 +220,7 @@ struct Batch: ParsableCommand {
             let context = ServerContext(models: [model], sessions: SessionStore(),
                                         images: ImagePolicy(allowedRoots: [URL(fileURLWithPath: "/")], limits: DecodeLimits(maxPixels: maxPixels)),
                                         options: ServerOptions(), openRPCDocument: .object([:]))
-            for kind in EditMethod.Kind.allCases { methods[kind] = EditMethod(kind, context: context) }
+            for method in editMethods(context: context) { if let kind = EditKind(rawValue: method.name) { methods[kind] = method } }
         }
 
         let freshRun = todo.count == mine.count  // nothing recorded yet: the only run a test fault stops
@@ -253,7 +254,7 @@ struct Batch: ParsableCommand {
                     timings["itemMs"] = .double(milliseconds(since: started))
                     record["timings"] = .object(timings)
                 } catch let e {
-                    error = e
+                    error = RPCError(e)
                 }
             }
             if let error {

@@ -6,6 +6,7 @@
 import Foundation
 import JSONRPC
 import RPCServer
+import Sessions
 
 /// One edit of a batch.
 struct BatchItem {
@@ -16,7 +17,7 @@ struct BatchItem {
     /// 0-based position among all items (`--shard-by index`).
     var index: Int
     /// nil for an item that could not be read (see `problem`).
-    var op: EditMethod.Kind?
+    var op: EditKind?
     /// The request parameters in the protocol's names, paths resolved, seed included.
     var params: JSONObject
     /// The output file name inside the output folder.
@@ -36,7 +37,7 @@ enum BatchError {
     }
 
     static func invalid(_ field: String, _ expected: String, got: String? = nil) -> RPCError {
-        ServerError.invalidParams(field: field, expected: expected, got: got)
+        RPCError(AppError.invalidParams(field: field, expected: expected, got: got))
     }
 }
 
@@ -157,7 +158,7 @@ enum BatchItems {
         guard let opValue, !opValue.isNull else {
             throw BatchError.invalid("op", "one of generate, inpaint, outpaint, classEdit", got: "nothing")
         }
-        guard let name = opValue.stringValue, let op = EditMethod.Kind(rawValue: name) else {
+        guard let name = opValue.stringValue, let op = EditKind(rawValue: name) else {
             throw BatchError.make(StandardErrorCode.methodNotFound, "method_not_found",
                                   "Unknown op \(opValue.compactText): one of generate, inpaint, outpaint, classEdit",
                                   ["field": .string("op")])
@@ -240,7 +241,7 @@ enum BatchItems {
 
     /// Every PNG or WebP in `images` (not recursive, in byte order of the names), each with the
     /// mask of the same name in `masks` (or the same stem with .png/.webp); white = regenerate.
-    static func folders(images: URL, masks: URL?, op: EditMethod.Kind, defaults: JSONObject) throws -> [BatchItem] {
+    static func folders(images: URL, masks: URL?, op: EditKind, defaults: JSONObject) throws -> [BatchItem] {
         let fm = FileManager.default
         let names = try fm.contentsOfDirectory(atPath: images.path)
             .filter { !$0.hasPrefix(".") && imageExtensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }

@@ -7,6 +7,7 @@ import Foundation
 import ImageCodecs
 import JSONRPC
 import RPCServer
+import Sessions
 import Synchronization
 import Tensors
 

@@ -98,7 +98,7 @@ final class EditTests: XCTestCase {
         } }
         // Hard edge: radius 0 changes only pixels of regenerated tokens.
         var hard = edit
-        hard.featherRadius = 0
+        hard.region.featherRadius = 0
         assertUnchangedOutsideBand(input, try editor.apply(hard), mask: mask)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// `maskgit-cli convert` (Flax msgpack → safetensors, Docs/Checkpoints.md) on the tiny fixtures:

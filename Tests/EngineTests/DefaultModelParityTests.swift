@@ -4,6 +4,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// Swift against JAX on the exported default model: the same token ids, decoded pixels and

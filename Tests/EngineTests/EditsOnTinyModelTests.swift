@@ -2,6 +2,7 @@ import Editing
 import Engine
 import Foundation
 import ImageCodecs
+import TestSupport
 import XCTest
 
 /// The edits run end to end on the tiny random-weight model (stride 4, 4x4 grid, native 16 px).

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// The official-shaped 256 or 512 pair (random weights, 54.5M + 172.5M / 173.0M parameters)
@@ -10,12 +11,12 @@ import XCTest
 /// names the directory written by
 ///
 ///     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize
-///     MASKGIT_FULLSIZE_DIR=runs/fullsize swift test -c release --filter FullSizeForwardTests
+///     MASKGIT_FULLSIZE_DIR=runs/fullsize swift test -c release -Xswiftc -enable-testing --filter FullSizeForwardTests
 ///
 /// and for the 512 shapes (32x32 tokens, 1025 positions; the size is read from the stored image):
 ///
 ///     .venv/bin/python Training/maskgit_reference/make_fixtures.py --full-size runs/fullsize512 --image-size 512
-///     MASKGIT_FULLSIZE_DIR=runs/fullsize512 swift test -c release --filter FullSizeForwardTests
+///     MASKGIT_FULLSIZE_DIR=runs/fullsize512 swift test -c release -Xswiftc -enable-testing --filter FullSizeForwardTests
 ///
 /// It loads the Flax msgpack pair (the official format; the script names the files
 /// `tokenizer.msgpack` and `transformer.msgpack`, not the official `*_imagenet256_checkpoint`),

@@ -2,6 +2,7 @@ import Checkpoints
 import Engine
 import Foundation
 import Transformer
+import TestSupport
 import XCTest
 
 /// The official checkpoints carry no class names; a model of the official vocabulary layout with

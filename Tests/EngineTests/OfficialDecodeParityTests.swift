@@ -2,6 +2,7 @@ import Editing
 import Engine
 import Foundation
 import Transformer
+import TestSupport
 import XCTest
 
 /// Whole official decodes with `rng: "jax"`: the token ids the pinned JAX gives for the same seed

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformer
 import VQGAN
+import TestSupport
 import XCTest
 
 /// The bf16 path (Tensors/Backend.swift: bf16 weights and GEMM inputs, fp32 accumulation) against

@@ -1,6 +1,7 @@
 import Foundation
 import ImageCodecs
 import JSONRPC
+import Sessions
 import XCTest
 
 /// JPEG through the real server: base64 and path input, output by format and by extension,

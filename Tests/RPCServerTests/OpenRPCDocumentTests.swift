@@ -5,19 +5,21 @@
 // such as timings and pixels are not compared). Schema validation of the same replays is in
 // Protocol/tests/test_openrpc_document.py.
 
+import Editing
 import Engine
 import Foundation
+import ImageCodecs
 import JSONRPC
+import Sessions
+import TestSupport
 import XCTest
 @testable import RPCServer
 
 final class OpenRPCDocumentTests: XCTestCase {
     /// Tests/EngineTests/Fixtures/tiny, found from this file.
-    static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../EngineTests/Fixtures/tiny").standardizedFileURL
+    static let tinyModel = Fixtures.tinyModel
     /// Examples/images, whose images the examples read by path.
-    static let exampleImages = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../Examples/images").standardizedFileURL
+    static let exampleImages = Fixtures.exampleImages
 
     private var root: URL!
 
@@ -80,6 +82,59 @@ final class OpenRPCDocumentTests: XCTestCase {
         let reported = log.responses(id: "1").first?.objectValue?["result"]?.objectValue?["capabilities"]?.objectValue?["methods"]?
             .arrayValue?.compactMap(\.stringValue)
         XCTAssertEqual(Set(reported ?? []), server.methodNames)
+    }
+
+    /// (c) Every method's parameters (the typed requests' keys, Sessions/Requests.swift, plus
+    /// the protocol's `output`) are exactly the document's params (less `_meta`), so a parameter
+    /// cannot exist on one side only.
+    func testMethodParamsMatchTheTypedRequests() throws {
+        let (server, _, document) = try makeServer()
+        defer { server.close() }
+        let context = ServerContext(models: [try MaskGITModel(directory: Self.tinyModel)], sessions: SessionStore(),
+                                    images: ImagePolicy(allowedRoots: []), options: ServerOptions(), openRPCDocument: document)
+        let registry = Dictionary(uniqueKeysWithValues: makeMethods(context: context, methodNames: { [] }).map { ($0.name, $0) })
+        var compared = 0
+        for method in methods(document) {
+            guard let name = method["name"]?.stringValue, let served = registry[name] else { continue }
+            let documented = Set((method["params"]?.arrayValue ?? []).compactMap { param -> String? in
+                let object = param.objectValue
+                let resolved = object?["$ref"]?.stringValue.flatMap { ref in
+                    document.objectValue?["components"]?.objectValue?["contentDescriptors"]?.objectValue?[String(ref.split(separator: "/").last ?? "")]
+                }
+                return (resolved?.objectValue ?? object)?["name"]?.stringValue
+            }).subtracting(["_meta"])
+            XCTAssertEqual(Set(served.paramNames), documented,
+                           "\(name): server only \(Set(served.paramNames).subtracting(documented).sorted()); document only \(documented.subtracting(served.paramNames).sorted())")
+            compared += 1
+        }
+        XCTAssertEqual(compared, registry.count, "every registered method is in the document")
+        // The edit methods take exactly their typed request's keys, the decoding keys and output.
+        XCTAssertEqual(Set(registry["inpaint"]?.paramNames ?? []), Set(InpaintRequest.keys + DecodingRequest.keys + ["output"]))
+        XCTAssertEqual(Set(registry["classEdit"]?.paramNames ?? []), Set(ClassEditRequest.keys + DecodingRequest.keys + ["output"]))
+    }
+
+    /// (d) The document's enums are the vocabularies' cases (the generator reads them from the
+    /// server; this catches a document not regenerated after a vocabulary changed).
+    func testDocumentEnumsAreTheVocabularies() throws {
+        let document = OpenRPCDocument.load()
+        let components = document.objectValue?["components"]?.objectValue
+        func schemaEnum(_ path: [String], in root: JSONObject?) -> [String]? {
+            var node: JSONValue? = root.map(JSONValue.object)
+            for key in path { node = node?.objectValue?[key] }
+            return node?.objectValue?["enum"]?.arrayValue?.compactMap(\.stringValue)
+        }
+        let decoding = ["schemas", "DecodingParams", "properties"]
+        XCTAssertEqual(schemaEnum(decoding + ["schedule"], in: components), ScheduleName.names)
+        XCTAssertEqual(schemaEnum(decoding + ["sampler"], in: components), SamplerName.names)
+        XCTAssertEqual(schemaEnum(decoding + ["rng"], in: components), RNGName.names)
+        XCTAssertEqual(schemaEnum(decoding + ["guidanceRamp"], in: components), GuidanceRampName.names)
+        XCTAssertEqual(schemaEnum(["contentDescriptors", "maskPolicy", "schema"], in: components), MaskPolicyName.names)
+        XCTAssertEqual(schemaEnum(["contentDescriptors", "composite", "schema"], in: components), CompositeRegion.names)
+        XCTAssertEqual(schemaEnum(["schemas", "ImageOutput", "properties", "format"], in: components),
+                       ImageFormat.names + ImageFormat.aliases.keys.sorted())
+        XCTAssertEqual(schemaEnum(["schemas", "ImageOutput", "properties", "transport"], in: components), ImageTransportName.names)
+        let coverage = components?["contentDescriptors"]?.objectValue?["coverage"]?.objectValue?["schema"]?.objectValue
+        XCTAssertEqual(coverage?["minimum"]?.doubleValue, RequestBounds.coverage.lowerBound)
     }
 
     /// (b) Every example replays, in `x-step` order on one fresh server, to a result of the shape

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import JSONRPC
+import Sessions
 import XCTest
 
 /// `--precision fp32|bf16|auto` and what `initialize` reports about the kernels (serverInfo.compute).

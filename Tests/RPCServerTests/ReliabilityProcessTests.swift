@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import Sessions
 import XCTest
 
 /// Issue 13 and 14 through the real executable: a request never kills the process, `exit` in a

@@ -2,6 +2,7 @@ import Editing
 import Foundation
 import ImageCodecs
 import JSONRPC
+import Sessions
 import Synchronization
 import XCTest
 @testable import RPCServer
@@ -29,7 +30,7 @@ final class ReliabilityTests: XCTestCase {
 
     private func makeServer(_ options: ServerOptions = ServerOptions(), extra: [any RPCMethod] = []) -> (ServerCore, OutputLog) {
         let log = OutputLog()
-        let echo = ClosureMethod("echo") { params, _ throws(RPCError) in .string(try params.requiredString("text")) }
+        let echo = ClosureMethod("echo") { params, _ throws(AppError) in .string(try params.requiredString("text")) }
         let ping = ClosureMethod("ping", runsImmediately: true) { _, _ in .object([:]) }
         let server = ServerCore(methods: [echo, ping] + extra, options: options) { log.append($0) }
         return (server, log)
@@ -147,15 +148,15 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertLessThan(text.utf8.count, 1000)
         let store = SessionStore()
         XCTAssertThrowsError(try store.snapshot(huge)) { error in
-            XCTAssertLessThan("\(error)".utf8.count + ((error as? RPCError)?.json.compactText.utf8.count ?? 0), 2000)
+            XCTAssertLessThan("\(error)".utf8.count + (wire(error)?.json.compactText.utf8.count ?? 0), 2000)
         }
     }
 
     // MARK: Sessions (findings 8, 9)
 
-    private func revision(_ side: Int, _ op: String = "open") -> Revision {
+    private func revision(_ side: Int, _ op: Revision.Operation = .open, seed: UInt64? = nil) -> Revision {
         Revision(image: RGBImage(width: side, height: side, layout: .rgb), tokens: TokenGrid(width: side / 8, height: side / 8),
-                 operation: op, seed: nil)
+                 operation: op, seed: seed)
     }
 
     func testTheEditedSessionStaysWithinTheMemoryBudget() throws {
@@ -165,15 +166,16 @@ final class ReliabilityTests: XCTestCase {
         let (id, _) = try store.open(model: "m", revision: revision(256))
         for i in 0..<31 {
             let s = try store.snapshot(id)
-            _ = try store.commit(id, base: s.revision, revision: revision(256, "inpaint\(i)"))
+            _ = try store.commit(id, base: s.revision, revision: revision(256, .inpaint, seed: UInt64(i)))
         }
         XCTAssertLessThanOrEqual(store.bytes, limits.memoryBudgetBytes)
         let s = try store.snapshot(id)
         XCTAssertEqual(s.revision, 31)
-        XCTAssertEqual(s.current.operation, "inpaint30")
+        XCTAssertEqual(s.current.operation, .inpaint)
+        XCTAssertEqual(s.current.seed, 30)
         XCTAssertGreaterThan(s.revisionCount, 1, "undo kept as far as the budget allows")
         XCTAssertThrowsError(try store.commit(id, base: 31, revision: revision(1024))) {
-            XCTAssertEqual(($0 as? RPCError)?.code, -32007)
+            XCTAssertEqual(wire($0)?.code, -32007)
         }
     }
 
@@ -184,10 +186,10 @@ final class ReliabilityTests: XCTestCase {
         let (first, _) = try store.open(model: "m", revision: revision(8))
         for _ in 0..<1500 { _ = try store.open(model: "m", revision: revision(8)) }
         XCTAssertThrowsError(try store.snapshot(first)) {
-            XCTAssertEqual(($0 as? RPCError)?.data?.objectValue?["reason"], .string("session_evicted"))
+            XCTAssertEqual(wire($0)?.data?.objectValue?["reason"], .string("session_evicted"))
         }
         XCTAssertThrowsError(try store.snapshot("s99999")) {
-            XCTAssertEqual(($0 as? RPCError)?.data?.objectValue?["reason"], .string("session_not_found"))
+            XCTAssertEqual(wire($0)?.data?.objectValue?["reason"], .string("session_not_found"))
         }
     }
 
@@ -203,7 +205,7 @@ final class ReliabilityTests: XCTestCase {
     private func png() throws -> [UInt8] { try ImageEncoder.encode(RGBImage(width: 4, height: 4, layout: .rgb, filledWith: 7), as: .png) }
 
     private func reason(_ error: any Error) -> String? {
-        (error as? RPCError)?.data?.objectValue?["reason"]?.stringValue
+        wire(error)?.data?.objectValue?["reason"]?.stringValue
     }
 
     func testNoSymbolicLinkBelowARootIsFollowed() throws {
@@ -241,7 +243,7 @@ final class ReliabilityTests: XCTestCase {
         try handle.close()
         XCTAssertThrowsError(try policy.readImage(.object(["path": .string("huge.png")]), field: "image")) {
             XCTAssertEqual(self.reason($0), "limit_exceeded")
-            XCTAssertEqual(($0 as? RPCError)?.data?.objectValue?["got"], .int(2 << 30))
+            XCTAssertEqual(wire($0)?.data?.objectValue?["got"], .int(2 << 30))
         }
         // A FIFO does not block the server; a directory or a trailing slash is not a file.
         XCTAssertEqual(mkfifo(dir.appendingPathComponent("fifo.png").path, 0o600), 0)
@@ -264,7 +266,7 @@ final class ReliabilityTests: XCTestCase {
         let policy = ImagePolicy(allowedRoots: [other, work], workingDirectory: work.path)
         XCTAssertNoThrow(try policy.readImage(.object(["path": .string("a.png")]), field: "image"), "not relative to the first root")
         XCTAssertThrowsError(try policy.readImage(.object(["path": .string("b.png")]), field: "image")) {
-            let text = ($0 as? RPCError)?.json.compactText ?? ""
+            let text = wire($0)?.json.compactText ?? ""
             XCTAssertTrue(text.contains(work.appendingPathComponent("b.png").path), text)
         }
     }
@@ -285,4 +287,9 @@ final class ReliabilityTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         XCTAssertEqual(names, [live.lastPathComponent, "out.png"].sorted(), "the dead server's temporary is gone, a live one's kept")
     }
+}
+
+/// An application error as the server sends it (ErrorCodes.swift: the one mapping).
+private func wire(_ error: any Error) -> RPCError? {
+    (error as? AppError).map(RPCError.init)
 }

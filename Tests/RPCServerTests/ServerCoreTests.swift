@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import Sessions
 import Synchronization
 import XCTest
 @testable import RPCServer
@@ -16,7 +17,7 @@ final class OutputLog: Sendable {
 
 final class ServerCoreTests: XCTestCase {
     /// A slow method: `steps` steps of `stepMillis`, progress per step, stops when cancelled.
-    static let slow = ClosureMethod("slow") { params, context throws(RPCError) in
+    static let slow = ClosureMethod("slow") { params, context throws(AppError) in
         let steps = try params.int("steps") ?? 5
         let stepMillis = try params.int("stepMillis") ?? 20
         for step in 0..<steps {
@@ -27,7 +28,7 @@ final class ServerCoreTests: XCTestCase {
         return .object(["steps": .int(steps)])
     }
     static let ping = ClosureMethod("ping", runsImmediately: true) { _, _ in .object([:]) }
-    static let echo = ClosureMethod("echo") { params, _ throws(RPCError) in
+    static let echo = ClosureMethod("echo") { params, _ throws(AppError) in
         .string(try params.requiredString("text"))
     }
 

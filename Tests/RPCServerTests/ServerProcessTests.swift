@@ -1,79 +1,35 @@
 import Foundation
 import ImageCodecs
 import JSONRPC
+import Sessions
+import TestSupport
 import XCTest
 
 /// Drives the real `maskgit-rpc` executable over pipes, with the tiny fixture model.
 final class ServerProcessTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = root.appendingPathComponent("Tests/EngineTests/Fixtures/tiny").path
+    static let root = Fixtures.root
+    static let tinyModel = Fixtures.tinyModel.path
 
-    /// The executable built next to the test bundle (swift test builds every product).
+    /// The executable built next to the test bundle; a missing one fails the test (clearly).
     static func binary() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("maskgit-rpc"),
-            Bundle(for: ServerProcessTests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("maskgit-rpc"),
-            root.appendingPathComponent(".build/debug/maskgit-rpc"),
-        ]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("maskgit-rpc executable not built; looked at \(candidates.map(\.path))")
-        }
-        return found
+        try ServerProcess.binary(besides: Bundle(for: ServerProcessTests.self))
     }
 
-    /// A running server with line-by-line access to its stdout.
+    /// A running server with line-by-line access to its stdout (Tests/TestSupport).
     final class Server {
-        let process = Process()
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        private var buffer: [UInt8] = []
-
-        init(arguments: [String]) throws {
-            process.executableURL = try ServerProcessTests.binary()
-            process.arguments = arguments
-            process.standardInput = stdin
-            process.standardOutput = stdout
-            process.standardError = stderr
-            try process.run()
+        let child: ServerProcess
+        init(arguments: [String], readsOutput: Bool = true) throws {
+            child = try ServerProcess(arguments: arguments, binary: try ServerProcessTests.binary(), readsOutput: readsOutput)
         }
-
-        func send(_ line: String) {
-            stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
-        }
-
-        /// The next line of stdout as JSON (fails the test on timeout through a nil).
-        func next(timeout: TimeInterval = 60) -> JSONValue? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = Array(buffer[..<newline])
-                    buffer.removeSubrange(...newline)
-                    return try? JSONParser.parse(line)
-                }
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { return nil }
-                buffer.append(contentsOf: chunk)
-            }
-            return nil
-        }
-
-        /// Reads lines until the response with `id`, returning it and the notifications before it.
-        func response(id: String, timeout: TimeInterval = 120) -> (JSONValue?, [JSONValue]) {
-            var notes: [JSONValue] = []
-            while let message = next(timeout: timeout) {
-                if message.objectValue?["id"] == .number(id) || message.objectValue?["id"] == .string(id) { return (message, notes) }
-                notes.append(message)
-            }
-            return (nil, notes)
-        }
-
-        func closeInput() { try? stdin.fileHandleForWriting.close() }
-
-        func waitForExit() -> Int32 {
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
+        var process: Process { child.process }
+        var stdout: Pipe { child.stdout }
+        var stdin: Pipe { child.stdin }
+        var stderr: Pipe { child.stderr }
+        func send(_ line: String) { child.send(line) }
+        func next(timeout: TimeInterval = 60) -> JSONValue? { child.next(timeout: timeout) }
+        func response(id: String, timeout: TimeInterval = 120) -> (JSONValue?, [JSONValue]) { child.response(id: id, timeout: timeout) }
+        func closeInput() { child.closeInput() }
+        func waitForExit() -> Int32 { child.waitForExit() }
     }
 
     static func pngBase64(width: Int = 16, height: Int = 16) throws -> String {
@@ -122,7 +78,7 @@ final class ServerProcessTests: XCTestCase {
     }
 
     func testBrokenStdoutEndsTheProcessWithoutACrash() throws {
-        let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"])
+        let server = try Server(arguments: ["--model", Self.tinyModel, "--quiet"], readsOutput: false)
         try server.stdout.fileHandleForReading.close()
         for i in 0..<50 { server.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#) }
         server.closeInput()

@@ -42,9 +42,9 @@ import numpy as np  # noqa: E402
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from maskgit_flax.config import TokenizerConfig, TransformerConfig  # noqa: E402
 from maskgit_reference import checkpoint_io as cio  # noqa: E402
 from maskgit_reference import numpy_ref as ref  # noqa: E402
-from maskgit_reference.config import TokenizerConfig, TransformerConfig  # noqa: E402
 
 
 def infer_tokenizer_config(p) -> TokenizerConfig:
@@ -69,7 +69,7 @@ def infer_transformer_config(p) -> TransformerConfig:
         num_layers=len([k for k in p if k.startswith("TransformerLayer_")]),
         num_heads=q.shape[1],
         intermediate_size=p["TransformerLayer_0"]["Mlp_0"]["intermediate_output"]["kernel"].shape[1],
-        seq_len=p["Embed_0"]["position_embeddings"]["embedding"].shape[0])
+        max_position_embeddings=p["Embed_0"]["position_embeddings"]["embedding"].shape[0])
 
 
 def main(argv=None) -> int:

@@ -14,29 +14,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from maskgit_flax.tree import flatten, unflatten
+
 FORMAT_TAG = "maskgit-rpc/1"
-
-
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for k, v in tree.items():
-        path = f"{prefix}/{k}" if prefix else str(k)
-        if isinstance(v, Mapping):
-            out.update(flatten(v, path))
-        else:
-            out[path] = np.asarray(v)
-    return out
-
-
-def unflatten(flat: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path, v in flat.items():
-        node = tree
-        parts = path.split("/")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = v
-    return tree
 
 
 def cast_tree(tree: Mapping[str, Any], dtype: Any) -> dict[str, Any]:

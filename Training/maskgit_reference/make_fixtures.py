@@ -46,13 +46,14 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from maskgit_reference import checkpoint_io as cio  # noqa: E402
-from maskgit_reference import flax_modules as fm  # noqa: E402
-from maskgit_reference import numpy_ref as ref  # noqa: E402
-from maskgit_reference.config import (  # noqa: E402
+from maskgit_flax import transformer as flax_transformer  # noqa: E402
+from maskgit_flax import vqgan as flax_vqgan  # noqa: E402
+from maskgit_flax.config import (  # noqa: E402
     OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, OFFICIAL_TRANSFORMER_512, TINY_NUM_CLASSES, TINY_TOKENIZER,
     TINY_TRANSFORMER, TokenizerConfig, TransformerConfig,
 )
+from maskgit_reference import checkpoint_io as cio  # noqa: E402
+from maskgit_reference import numpy_ref as ref  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "Tests" / "EngineTests" / "Fixtures" / "tiny"
@@ -108,16 +109,18 @@ def relative_margins(params: Any, z: np.ndarray) -> np.ndarray:
 
 
 def pick_codebook(params: Any, cfg: TokenizerConfig, zs: list[np.ndarray],
-                  seed: int, jitter: float = 0.5) -> tuple[np.ndarray, float, int]:
-    """A z-like codebook: half jittered copies of encoder outputs (so ids vary across the
-    image), half Gaussian draws with the latents' mean/std. Redrawn (next seed) until the
-    best/second-best margin exceeds MIN_RELATIVE_MARGIN at every position."""
+                  seed: int, jitter: float = 0.5, copies: float = 0.5) -> tuple[np.ndarray, float, int]:
+    """A z-like codebook: a share `copies` of jittered copies of encoder outputs (so ids vary
+    across the image), the rest Gaussian draws with the latents' mean/std. Redrawn (next seed)
+    until the best/second-best margin exceeds MIN_RELATIVE_MARGIN at every position. The 512
+    shapes (1024 latents, 1024 codes) use copies=1.0: with half the codes random, some of the
+    1024 positions always had a near-tie."""
     flat = np.concatenate([z.reshape(-1, cfg.embedding_dim) for z in zs]).astype(np.float64)
     mu, sd = flat.mean(0), flat.std(0) + 1e-6
     for attempt in range(100):
         rng = np.random.default_rng(seed + attempt)
         k = cfg.codebook_size
-        n_copy = min(k // 2, len(flat))
+        n_copy = min(int(k * copies), len(flat))
         rows = rng.choice(len(flat), n_copy, replace=False)
         cb = np.empty((k, cfg.embedding_dim))
         cb[:n_copy] = flat[rows] + jitter * sd * rng.normal(size=(n_copy, cfg.embedding_dim))
@@ -146,19 +149,19 @@ def test_image(rng: np.random.Generator, h: int, w: int, smooth: bool = True) ->
 
 
 def build_pair(tcfg: TokenizerConfig, xcfg: TransformerConfig, image_sizes: list[tuple[int, int]],
-               seed: int, smooth: bool = True, jitter: float = 0.5) -> dict[str, Any]:
+               seed: int, smooth: bool = True, jitter: float = 0.5, copies: float = 0.5) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    tok = random_tree(fm.init_shapes_tokenizer(tcfg, image_size=tcfg.downsample_factor), rng)
-    trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
+    tok = random_tree(flax_vqgan.init_shapes(tcfg), rng)
+    trf = random_tree(flax_transformer.init_shapes(xcfg), rng)
     images = [test_image(rng, h, w, smooth) for (h, w) in image_sizes]
     zs = [ref.encode(tok, tcfg, img) for img in images]
-    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1, jitter)
+    _, margin, cb_seed = pick_codebook(tok, tcfg, zs, seed + 1, jitter, copies)
     ids = [ref.quantize(tok, z) for z in zs]
     decoded = [ref.decode_ids(tok, tcfg, i) for i in ids]
 
     # Fixed sequence: class token K + 3 at position 0, the first image's ids, some masked.
     k, mask_id = tcfg.codebook_size, xcfg.vocab_size - 1
-    body = ids[0].reshape(-1)[: xcfg.seq_len - 1].copy()
+    body = ids[0].reshape(-1)[: xcfg.max_position_embeddings - 1].copy()
     n = len(body)
     body[[i for i in (1, 4, 5, n // 2, n - 1) if i < n]] = mask_id
     tokens = np.concatenate([[k + 3], body]).astype(np.int32)[None]
@@ -214,7 +217,7 @@ def make_full_size(out: Path, image_size: int = 256) -> dict[str, Any]:
     class_names = [f"class_{i}" for i in range(1000)]
     xcfg = OFFICIAL_TRANSFORMER_512 if image_size == 512 else OFFICIAL_TRANSFORMER_256
     pair = build_pair(OFFICIAL_TOKENIZER, xcfg, [(image_size, image_size)], WEIGHT_SEED,
-                      smooth=False, jitter=0.1)
+                      smooth=False, jitter=0.1, copies=1.0 if image_size == 512 else 0.5)
     write_pair(out, pair, OFFICIAL_TOKENIZER, xcfg, class_names, image_size, variants=False)
     return pair
 
@@ -225,7 +228,7 @@ def make_imagenet_shaped(out: Path) -> Path:
     a link to the tiny tokenizer: a model the server treats as an official ImageNet checkpoint."""
     xcfg = dataclasses.replace(TINY_TRANSFORMER, vocab_size=TINY_TOKENIZER.codebook_size + 1000 + 1)
     rng = np.random.default_rng(WEIGHT_SEED + 1000)
-    trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
+    trf = random_tree(flax_transformer.init_shapes(xcfg), rng)
     out.mkdir(parents=True, exist_ok=True)
     cio.save_msgpack(out / "maskgit_imagenet256_checkpoint", trf)
     link = out / "tokenizer_imagenet256_checkpoint"
@@ -241,10 +244,10 @@ def make_official_random(out: Path, size: int) -> Path:
     xcfg = OFFICIAL_TRANSFORMER_256 if size == 256 else OFFICIAL_TRANSFORMER_512
     rng = np.random.default_rng(WEIGHT_SEED + size)
     out.mkdir(parents=True, exist_ok=True)
-    tok = random_tree(fm.init_shapes_tokenizer(OFFICIAL_TOKENIZER, image_size=OFFICIAL_TOKENIZER.downsample_factor), rng)
+    tok = random_tree(flax_vqgan.init_shapes(OFFICIAL_TOKENIZER), rng)
     cio.save_msgpack(out / f"tokenizer_imagenet{size}_checkpoint", tok)
     del tok
-    trf = random_tree(fm.init_shapes_transformer(xcfg), rng)
+    trf = random_tree(flax_transformer.init_shapes(xcfg), rng)
     cio.save_msgpack(out / f"maskgit_imagenet{size}_checkpoint", trf)
     return out
 

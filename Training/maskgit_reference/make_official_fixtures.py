@@ -15,7 +15,7 @@
   jax_threefry_partitionable True (the JAX 0.10 default) and False.
 * `decodes` -> Tests/EngineTests/Fixtures/tiny/official-decodes.json: whole official decodes
   (generation from all-mask input, class editing with the official latent mask, start 2 of
-  12) on the tiny random model, with the Flax transformer (`flax_modules.Transformer`) as
+  12) on the tiny random model, with the Flax transformer (`maskgit_flax.transformer.Transformer`) as
   `tokens_to_logits`, batch 1, for several seeds.
 * `decodes-small` -> Tests/EngineTests/Fixtures/small-transformer/: a random narrow transformer
   with the official vocabulary layout and 257 positions (Flax msgpack) and whole official decodes
@@ -149,13 +149,13 @@ def random_fixture() -> dict:
 
 
 def decodes_fixture() -> dict:
+    from maskgit_flax.config import TINY_TOKENIZER, TINY_TRANSFORMER
+    from maskgit_flax.transformer import Transformer
     from maskgit_reference import checkpoint_io as cio
-    from maskgit_reference import flax_modules as fm
-    from maskgit_reference.config import TINY_TOKENIZER, TINY_TRANSFORMER
 
     params_t = cio.load_msgpack(TINY / "transformer.msgpack")
     params_v = cio.load_msgpack(TINY / "tokenizer.msgpack")
-    model = fm.Transformer(TINY_TRANSFORMER)
+    model = Transformer(TINY_TRANSFORMER)
     codes = TINY_TOKENIZER.codebook_size
     mask_id = TINY_TRANSFORMER.vocab_size - 1
     g = 4
@@ -217,18 +217,18 @@ def small_decodes_fixture() -> dict:
     """A random transformer with the official vocabulary layout and sequence length (1024 codes,
     classes, mask 2024-like at V-1; 257 positions), narrow (hidden 32, 2 layers), saved as Flax
     msgpack; whole official decodes of its 256 image positions with the pinned JAX."""
+    from maskgit_flax import transformer as flax_transformer
+    from maskgit_flax.config import TransformerConfig
     from maskgit_reference import checkpoint_io as cio
-    from maskgit_reference import flax_modules as fm
     from maskgit_reference import make_fixtures as mf
-    from maskgit_reference.config import TransformerConfig
 
     codes, classes = 1024, 10
-    cfg = TransformerConfig(vocab_size=codes + classes + 1, hidden_size=32, num_layers=2, num_heads=4,
-                            intermediate_size=64, seq_len=257)
-    params = mf.random_tree(fm.init_shapes_transformer(cfg), np.random.default_rng(20261202))
+    cfg = TransformerConfig.square(257, vocab_size=codes + classes + 1, hidden_size=32, num_layers=2,
+                                   num_heads=4, intermediate_size=64)
+    params = mf.random_tree(flax_transformer.init_shapes(cfg), np.random.default_rng(20261202))
     SMALL.mkdir(parents=True, exist_ok=True)
     cio.save_msgpack(SMALL / "transformer.msgpack", params)
-    model = fm.Transformer(cfg)
+    model = flax_transformer.Transformer(cfg)
     mask_id = cfg.vocab_size - 1
 
     @jax.jit

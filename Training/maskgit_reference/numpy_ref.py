@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from maskgit_reference.config import TokenizerConfig, TransformerConfig
+from maskgit_flax.config import TokenizerConfig, TransformerConfig
 
 Params = Mapping[str, Any]
 
@@ -234,12 +234,12 @@ def transformer_layer(p: Params, x: np.ndarray, cfg: TransformerConfig) -> np.nd
 
 def transformer_logits(params: Params, cfg: TransformerConfig, tokens: np.ndarray,
                        dtype: Any = np.float64) -> np.ndarray:
-    """tokens [B,L] int (L <= seq_len; class token at 0, mask id V-1) -> logits [B,L,V]."""
+    """tokens [B,L] int (L <= max_position_embeddings; class token at 0, mask id V-1) -> logits [B,L,V]."""
     p = _cast(params, dtype)
     tokens = np.asarray(tokens)
     b, length = tokens.shape
-    if length > cfg.seq_len:
-        raise ValueError(f"sequence of {length} tokens exceeds seq_len {cfg.seq_len}")
+    if length > cfg.max_position_embeddings:
+        raise ValueError(f"sequence of {length} tokens exceeds {cfg.max_position_embeddings} positions")
     if tokens.min() < 0 or tokens.max() >= cfg.vocab_size:
         raise ValueError("token id out of range [0, vocab_size)")
     pe = p["Embed_0"]

@@ -6,6 +6,26 @@ import sys
 from . import DATA_DIR, REPO_ROOT, RUNS_DIR
 
 
+def add_tokenizer_args(a, channel_multipliers, num_groups):
+    """The `TokenizerConfig` flags (train-tokenizer and bench-tokenizer differ in two defaults)."""
+    a.add_argument("--filters", type=int, default=32)
+    a.add_argument("--channel-multipliers", default=channel_multipliers)
+    a.add_argument("--num-res-blocks", type=int, default=1)
+    a.add_argument("--embedding-dim", type=int, default=64)
+    a.add_argument("--codebook-size", type=int, default=1024)
+    a.add_argument("--num-groups", type=int, default=num_groups)
+    a.add_argument("--image-size", type=int, default=64)
+
+
+def tokenizer_config(args):
+    from maskgit_flax.config import TokenizerConfig
+    return TokenizerConfig(filters=args.filters,
+                           channel_multipliers=tuple(int(v) for v in args.channel_multipliers.split(",")),
+                           num_res_blocks=args.num_res_blocks, embedding_dim=args.embedding_dim,
+                           codebook_size=args.codebook_size, num_groups=args.num_groups,
+                           image_size=args.image_size)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="maskgit_training")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -21,13 +41,7 @@ def main(argv=None):
     a = sub.add_parser("train-tokenizer", help="train the VQGAN tokenizer (resumes from the run dir)")
     a.add_argument("--data", default=os.path.join(DATA_DIR, "emoji64.npz"))
     a.add_argument("--run-dir", default=os.path.join(RUNS_DIR, "tokenizer"))
-    a.add_argument("--filters", type=int, default=32)
-    a.add_argument("--channel-multipliers", default="1,2,2,4")
-    a.add_argument("--num-res-blocks", type=int, default=1)
-    a.add_argument("--embedding-dim", type=int, default=64)
-    a.add_argument("--codebook-size", type=int, default=1024)
-    a.add_argument("--num-groups", type=int, default=32)
-    a.add_argument("--image-size", type=int, default=64)
+    add_tokenizer_args(a, channel_multipliers="1,2,2,4", num_groups=32)
     a.add_argument("--steps", type=int, default=2500)
     a.add_argument("--batch-size", type=int, default=32)
     a.add_argument("--lr", type=float, default=1e-3)
@@ -47,13 +61,7 @@ def main(argv=None):
     a.add_argument("--num-heldout-eval", type=int, default=256, help="held-out images per eval (0: all)")
 
     a = sub.add_parser("bench-tokenizer", help="time tokenizer training steps in fp32 and bf16 (JSON)")
-    a.add_argument("--filters", type=int, default=32)
-    a.add_argument("--channel-multipliers", default="1,2,4")
-    a.add_argument("--num-res-blocks", type=int, default=1)
-    a.add_argument("--embedding-dim", type=int, default=64)
-    a.add_argument("--codebook-size", type=int, default=1024)
-    a.add_argument("--num-groups", type=int, default=8)
-    a.add_argument("--image-size", type=int, default=64)
+    add_tokenizer_args(a, channel_multipliers="1,2,4", num_groups=8)
     a.add_argument("--batch-size", type=int, default=32)
     a.add_argument("--steps", type=int, default=5)
     a.add_argument("--precisions", default="fp32,bf16")
@@ -152,12 +160,7 @@ def main(argv=None):
                      skin_tone_keep=args.skin_tone_keep, seed=args.seed)
     elif args.cmd == "train-tokenizer":
         from . import train_tokenizer
-        from .vqgan import VQGANConfig
-        cfg = VQGANConfig(filters=args.filters,
-                          channel_multipliers=tuple(int(v) for v in args.channel_multipliers.split(",")),
-                          num_res_blocks=args.num_res_blocks, embedding_dim=args.embedding_dim,
-                          codebook_size=args.codebook_size, num_groups=args.num_groups,
-                          image_size=args.image_size)
+        cfg = tokenizer_config(args)
         train_tokenizer.train(args.data, args.run_dir, cfg, args.steps, batch_size=args.batch_size,
                               lr=args.lr, warmup=args.warmup, beta=args.beta, seed=args.seed,
                               ckpt_every=args.ckpt_every, eval_every=args.eval_every,
@@ -169,12 +172,7 @@ def main(argv=None):
     elif args.cmd == "bench-tokenizer":
         import json
         from . import train_tokenizer
-        from .vqgan import VQGANConfig
-        cfg = VQGANConfig(filters=args.filters,
-                          channel_multipliers=tuple(int(v) for v in args.channel_multipliers.split(",")),
-                          num_res_blocks=args.num_res_blocks, embedding_dim=args.embedding_dim,
-                          codebook_size=args.codebook_size, num_groups=args.num_groups,
-                          image_size=args.image_size)
+        cfg = tokenizer_config(args)
         import numpy as np
         images = None
         if os.path.exists(args.data):
@@ -195,11 +193,11 @@ def main(argv=None):
         import numpy as np
         from . import train_tokenizer
         from .export import load_run
-        from .vqgan import VQGANConfig
+        from maskgit_flax.config import TokenizerConfig
         path = ckpt(args.tokenizer, "tokenizer")
         params, run = load_run(path)
         params = jax.tree_util.tree_map(jnp.asarray, params)
-        cfg = VQGANConfig.from_dict(run["config"])
+        cfg = TokenizerConfig.from_dict(run["config"])
         d = np.load(args.data)
         res = {"tokenizer": path, "config": cfg.to_dict(), "num_heldout": int(d["heldout"].sum()),
                "step": int(common.load_params_from_checkpoint(path)["step"]) if path.endswith(".msgpack") else None,
@@ -215,7 +213,7 @@ def main(argv=None):
     elif args.cmd == "train-transformer":
         import numpy as np
         from . import train_tokenizer, train_transformer
-        from .transformer import TransformerConfig, Vocabulary
+        from maskgit_flax.config import TransformerConfig, Vocabulary
         d = np.load(args.tokens)
         vocab = Vocabulary(int(d["codebook_size"]), len(d["class_names"]))
         gh, gw = d["tokens"].shape[-2:]

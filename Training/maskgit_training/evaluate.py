@@ -8,10 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image, ImageDraw
 
+from maskgit_flax.config import TokenizerConfig, TransformerConfig, Vocabulary
+
 from . import classifier, common, sampling, train_tokenizer
 from .export import load_run
-from .transformer import TransformerConfig, Vocabulary
-from .vqgan import VQGANConfig
 
 
 def load_models(tokenizer_ckpt, transformer_ckpt):
@@ -19,7 +19,7 @@ def load_models(tokenizer_ckpt, transformer_ckpt):
     tr_params, tr_run = load_run(transformer_ckpt)
     tok_params = jax.tree_util.tree_map(jnp.asarray, tok_params)
     tr_params = jax.tree_util.tree_map(jnp.asarray, tr_params)
-    vq_cfg = VQGANConfig.from_dict(tok_run["config"])
+    vq_cfg = TokenizerConfig.from_dict(tok_run["config"])
     tr_cfg = TransformerConfig.from_dict(tr_run["config"])
     v = tr_run["vocabulary"]
     vocab = Vocabulary(v["codebook_size"], v["num_classes"])

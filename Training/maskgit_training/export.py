@@ -10,9 +10,12 @@ from flax import serialization
 from safetensors.numpy import load_file, save_file
 from safetensors import safe_open
 
-from . import common, treeutil
-from .transformer import Transformer, TransformerConfig, Vocabulary
-from .vqgan import VQGAN, VQGANConfig
+from maskgit_flax import tree
+from maskgit_flax.config import TokenizerConfig, TransformerConfig, Vocabulary
+from maskgit_flax.transformer import Transformer
+from maskgit_flax.vqgan import VQGAN
+
+from . import common
 
 FORMAT = "maskgit-rpc/1"
 
@@ -39,7 +42,7 @@ def transformer_metadata(config, vocab, class_names, image_size, description=Non
 
 
 def save_safetensors(params, path, metadata):
-    flat = {k: np.ascontiguousarray(np.asarray(v, np.float32)) for k, v in treeutil.flatten(params).items()}
+    flat = {k: np.ascontiguousarray(np.asarray(v, np.float32)) for k, v in tree.flatten(params).items()}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     save_file(flat, path, metadata=metadata)
 
@@ -48,14 +51,14 @@ def load_safetensors(path):
     """Returns (param tree, metadata)."""
     with safe_open(path, "np") as f:
         md = f.metadata()
-    return treeutil.unflatten(load_file(path)), md
+    return tree.unflatten(load_file(path)), md
 
 
 def save_msgpack(params, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tree = jax.tree_util.tree_map(lambda v: np.asarray(v, np.float32), params)
+    as_f32 = jax.tree_util.tree_map(lambda v: np.asarray(v, np.float32), params)
     with open(path, "wb") as f:
-        f.write(serialization.msgpack_serialize({"params": tree}))
+        f.write(serialization.msgpack_serialize({"params": as_f32}))
 
 
 def load_run(ckpt_path):
@@ -78,7 +81,7 @@ def export(tokenizer_ckpt, transformer_ckpt, out_dir, msgpack_dir=None, fixture_
            description=None, license=None, log=print):
     tok_params, tok_run = load_run(tokenizer_ckpt)
     tr_params, tr_run = load_run(transformer_ckpt)
-    vq_cfg = VQGANConfig.from_dict(tok_run["config"])
+    vq_cfg = TokenizerConfig.from_dict(tok_run["config"])
     tr_cfg = TransformerConfig.from_dict(tr_run["config"])
     vocab = Vocabulary(tr_run["vocabulary"]["codebook_size"], tr_run["vocabulary"]["num_classes"])
     assert vocab.codebook_size == vq_cfg.codebook_size
@@ -89,8 +92,8 @@ def export(tokenizer_ckpt, transformer_ckpt, out_dir, msgpack_dir=None, fixture_
     save_safetensors(tr_params, tr_path, transformer_metadata(tr_cfg, vocab, class_names, vq_cfg.image_size,
                                                               description, license))
     log(f"export: wrote {tok_path} ({os.path.getsize(tok_path) / 1e6:.1f} MB, "
-        f"{treeutil.count_params(tok_params):,} params) and {tr_path} "
-        f"({os.path.getsize(tr_path) / 1e6:.1f} MB, {treeutil.count_params(tr_params):,} params)")
+        f"{tree.count_params(tok_params):,} params) and {tr_path} "
+        f"({os.path.getsize(tr_path) / 1e6:.1f} MB, {tree.count_params(tr_params):,} params)")
     if msgpack_dir:
         save_msgpack(tok_params, os.path.join(msgpack_dir, "tokenizer.msgpack"))
         save_msgpack(tr_params, os.path.join(msgpack_dir, "transformer.msgpack"))
@@ -98,7 +101,7 @@ def export(tokenizer_ckpt, transformer_ckpt, out_dir, msgpack_dir=None, fixture_
     # Round trip check.
     for path, params in ((tok_path, tok_params), (tr_path, tr_params)):
         back, _ = load_safetensors(path)
-        a, b = treeutil.flatten(back), treeutil.flatten(params)
+        a, b = tree.flatten(back), tree.flatten(params)
         assert a.keys() == b.keys() and all(np.array_equal(a[k], np.asarray(b[k], np.float32)) for k in a)
     if fixture_dir:
         write_fixture(tok_params, vq_cfg, tr_params, tr_cfg, vocab, fixture_dir, log=log)

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .transformer import Transformer
+from maskgit_flax.transformer import Transformer
 
 
 def cosine_schedule(ratio):

@@ -14,8 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from maskgit_flax.vqgan import VQGAN, init_params
+
 from . import common
-from .vqgan import VQGAN, VQGANConfig, init_params
 
 
 def make_optimizer(lr, warmup, total, weight_decay=1e-4):
@@ -94,33 +95,30 @@ def reset_codebook_rows(params, opt_state, rows, new_vectors):
     return params, opt_state
 
 
+def _batched(fn, params, xs, batch, prep):
+    """np.concatenate of jitted `fn(params, prep(chunk))` over chunks of `batch`."""
+    fn = jax.jit(fn)
+    return np.concatenate([np.asarray(fn(params, prep(xs[i:i + batch]))) for i in range(0, len(xs), batch)])
+
+
 def encode_dataset(params, config, images_u8, batch=128):
     """uint8 images -> token ids (N, g, g) int32."""
     model = VQGAN(config)
-    enc = jax.jit(lambda p, x: model.apply({"params": p}, x, method=VQGAN.encode))
-    out = []
-    for i in range(0, len(images_u8), batch):
-        out.append(np.asarray(enc(params, common.to_float(images_u8[i:i + batch]))))
-    return np.concatenate(out).astype(np.int32)
+    enc = lambda p, x: model.apply({"params": p}, x, method=VQGAN.encode)  # noqa: E731
+    return _batched(enc, params, images_u8, batch, common.to_float).astype(np.int32)
 
 
 def reconstruct(params, config, images_u8, batch=128):
     model = VQGAN(config)
-    f = jax.jit(lambda p, x: model.apply({"params": p}, model.apply({"params": p}, x, method=VQGAN.encode),
-                                         method=VQGAN.decode_ids))
-    out = []
-    for i in range(0, len(images_u8), batch):
-        out.append(np.asarray(f(params, common.to_float(images_u8[i:i + batch]))))
-    return np.clip(np.concatenate(out), 0, 1)
+    f = lambda p, x: model.apply({"params": p}, model.apply({"params": p}, x, method=VQGAN.encode),  # noqa: E731
+                                 method=VQGAN.decode_ids)
+    return np.clip(_batched(f, params, images_u8, batch, common.to_float), 0, 1)
 
 
 def decode_tokens(params, config, ids, batch=128):
     model = VQGAN(config)
-    f = jax.jit(lambda p, t: model.apply({"params": p}, t, method=VQGAN.decode_ids))
-    out = []
-    for i in range(0, len(ids), batch):
-        out.append(np.asarray(f(params, jnp.asarray(ids[i:i + batch]))))
-    return np.clip(np.concatenate(out), 0, 1)
+    f = lambda p, t: model.apply({"params": p}, t, method=VQGAN.decode_ids)  # noqa: E731
+    return np.clip(_batched(f, params, ids, batch, jnp.asarray), 0, 1)
 
 
 def evaluate(params, config, images_u8, batch=128):

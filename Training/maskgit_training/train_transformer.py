@@ -14,8 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from maskgit_flax.config import Vocabulary
+from maskgit_flax.transformer import Transformer, init_params
+
 from . import common
-from .transformer import Transformer, TransformerConfig, Vocabulary, init_params
 
 DEFAULT_SHIFTS = ((0, 0), (2, 0), (-2, 0), (0, 2), (0, -2))
 
@@ -33,10 +35,10 @@ def shift_images(images_u8, dy, dx):
 def tokenize(data_path, tokenizer_ckpt, out_path, shifts=DEFAULT_SHIFTS, log=print):
     """Encodes every image (and shifted copies, as augmentation) to token grids."""
     from . import train_tokenizer
-    from .vqgan import VQGANConfig
+    from maskgit_flax.config import TokenizerConfig
     state = common.load_params_from_checkpoint(tokenizer_ckpt)
     run_cfg = json.load(open(os.path.join(os.path.dirname(tokenizer_ckpt), "run_config.json")))
-    config = VQGANConfig.from_dict(run_cfg["config"])
+    config = TokenizerConfig.from_dict(run_cfg["config"])
     params = jax.tree_util.tree_map(jnp.asarray, state["params"])
     d = np.load(data_path)
     images = d["images"]

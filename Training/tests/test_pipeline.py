@@ -8,31 +8,29 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from maskgit_training import common, data, export, sampling, train_tokenizer, train_transformer, treeutil
-from maskgit_training import transformer as T
-from maskgit_training import vqgan as V
+from helpers import blob_images
+from maskgit_training import common, data, export, sampling, train_tokenizer, train_transformer
+from maskgit_flax import config as C
+from maskgit_flax import transformer as T
+from maskgit_flax import tree
+from maskgit_flax import vqgan as V
 
 HAVE_SYSTEM_DATA = os.path.exists(data.NOTO_PATH) and os.path.exists(data.EMOJI_TEST_PATH)
 
-TINY_VQ = V.VQGANConfig(filters=8, channel_multipliers=(1, 2), num_res_blocks=1, embedding_dim=8,
-                        codebook_size=16, num_groups=4, image_size=16)
+TINY_VQ = C.TokenizerConfig(filters=8, channel_multipliers=(1, 2), num_res_blocks=1, embedding_dim=8,
+                            codebook_size=16, num_groups=4, image_size=16)
 
 
 def tiny_transformer(codebook_size=16, num_classes=3, grid=4):
-    vocab = T.Vocabulary(codebook_size, num_classes)
-    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=2, num_heads=2,
+    vocab = C.Vocabulary(codebook_size, num_classes)
+    cfg = C.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=2, num_heads=2,
                               intermediate_size=64, max_position_embeddings=grid * grid + 1,
                               grid_height=grid, grid_width=grid, dropout_rate=0.0)
     return cfg, vocab
 
 
 def fake_images(n=24, size=16, seed=0):
-    rs = np.random.RandomState(seed)
-    imgs = np.full((n, size, size, 3), 255, np.uint8)
-    for i in range(n):
-        y, x = rs.randint(0, size // 2, 2)
-        imgs[i, y:y + size // 2, x:x + size // 2] = rs.randint(0, 255, 3)
-    return imgs
+    return blob_images(n, size, seed)
 
 
 @pytest.mark.skipif(not HAVE_SYSTEM_DATA, reason="fonts-noto-color-emoji / unicode-data not installed")
@@ -50,34 +48,6 @@ def test_prepare_small(tmp_path):
     # Every class is represented in the round-robin subset, corners are white background.
     assert len(set(d["labels"].tolist())) == 9
     assert (d["images"][:, 0, 0] == 255).all()
-
-
-def test_official_tokenizer_tree():
-    p = jax.eval_shape(lambda: V.init_params(V.OFFICIAL_CONFIG, jax.random.PRNGKey(0)))
-    f = {k: v.shape for k, v in treeutil.flatten(p).items()}
-    assert f["encoder/Conv_0/kernel"] == (3, 3, 3, 128) and "encoder/Conv_0/bias" not in f
-    assert f["encoder/ResBlock_4/Conv_2/kernel"] == (1, 1, 256, 256)
-    assert f["encoder/ResBlock_8/Conv_2/kernel"] == (1, 1, 512, 512)
-    assert "encoder/ResBlock_3/Conv_2/kernel" not in f and "encoder/ResBlock_0/Conv_0/bias" not in f
-    assert f["encoder/Conv_1/kernel"] == (1, 1, 512, 256) and f["encoder/Conv_1/bias"] == (256,)
-    assert f["quantizer/codebook"] == (1024, 256)
-    assert f["decoder/Conv_0/kernel"] == (3, 3, 256, 512) and f["decoder/Conv_0/bias"] == (512,)
-    assert f["decoder/ResBlock_4/Conv_2/kernel"] == (1, 1, 256, 256)
-    assert f["decoder/ResBlock_8/Conv_2/kernel"] == (1, 1, 128, 128)
-    assert f["decoder/Conv_5/kernel"] == (3, 3, 128, 3)
-    assert treeutil.count_params(p) == 54_515_587
-
-
-def test_official_transformer_tree():
-    p = jax.eval_shape(lambda: T.init_params(T.OFFICIAL_CONFIG, jax.random.PRNGKey(0)))
-    f = {k: v.shape for k, v in treeutil.flatten(p).items()}
-    a = "TransformerLayer_23/Attention_0/self_attention/"
-    assert f[a + "query/kernel"] == (768, 16, 48) and f[a + "query/bias"] == (16, 48)
-    assert f[a + "out/kernel"] == (16, 48, 768) and f[a + "out/bias"] == (768,)
-    assert f["Embed_0/position_embeddings/embedding"] == (257, 768)
-    assert f["MlmLayer_0/mlm_bias/bias"] == (2025,)
-    assert "TransformerLayer_0/Mlp_0/layer_output_ln/scale" in f
-    assert treeutil.count_params(p) == 172_457_193
 
 
 def test_tokenizer_loss_decreases_and_resume(tmp_path):
@@ -206,7 +176,7 @@ def test_export_round_trip(tmp_path):
     c = json.loads(md["config"])
     assert set(c) == {"filters", "channel_multipliers", "num_res_blocks", "embedding_dim", "codebook_size",
                       "num_groups", "image_size"}
-    fa, fb = treeutil.flatten(back), treeutil.flatten(tok_params)
+    fa, fb = tree.flatten(back), tree.flatten(tok_params)
     assert fa.keys() == fb.keys()
     assert all(np.array_equal(fa[k], np.asarray(fb[k])) for k in fa)
     assert "encoder/Conv_0/kernel" in fa and "quantizer/codebook" in fa and fa["decoder/Conv_2/kernel"].shape == (3, 3, 8, 3)
@@ -219,14 +189,14 @@ def test_export_round_trip(tmp_path):
     c = json.loads(md["config"])
     assert c["max_position_embeddings"] == 17 and c["layer_norm_eps"] == 1e-12 and c["vocab_size"] == 21
     assert "dropout_rate" not in c
-    fa = treeutil.flatten(back)
+    fa = tree.flatten(back)
     assert "TransformerLayer_1/Attention_0/self_attention/query/kernel" in fa
     assert fa["TransformerLayer_1/Attention_0/self_attention/query/kernel"].shape == (32, 2, 16)
     assert fa["MlmLayer_0/mlm_bias/bias"].shape == (21,)
     # Flax msgpack form reloads to the same tree.
     from flax import serialization
     mp = serialization.msgpack_restore(open(tmp_path / "msgpack" / "transformer.msgpack", "rb").read())
-    assert set(treeutil.flatten(mp["params"])) == set(fa)
+    assert set(tree.flatten(mp["params"])) == set(fa)
     # Parity fixture: the exported weights reproduce the stored logits.
     from safetensors.numpy import load_file
     fx = load_file(str(tmp_path / "fixture" / "parity.safetensors"))

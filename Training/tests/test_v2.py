@@ -9,21 +9,19 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from maskgit_training import classifier, common, export, train_tokenizer, treeutil
-from maskgit_training import transformer as T
-from maskgit_training import vqgan as V
+from helpers import blob_images
+from maskgit_training import classifier, common, export, train_tokenizer
+from maskgit_flax import config as C
+from maskgit_flax import transformer as T
+from maskgit_flax import tree
+from maskgit_flax import vqgan as V
 
-F4 = V.VQGANConfig(filters=8, channel_multipliers=(1, 2, 4), num_res_blocks=1, embedding_dim=8,
-                   codebook_size=16, num_groups=4, image_size=16)
+F4 = C.TokenizerConfig(filters=8, channel_multipliers=(1, 2, 4), num_res_blocks=1, embedding_dim=8,
+                       codebook_size=16, num_groups=4, image_size=16)
 
 
 def blobs(n=16, size=16, seed=0):
-    rs = np.random.RandomState(seed)
-    imgs = np.full((n, size, size, 3), 255, np.uint8)
-    for i in range(n):
-        y, x = rs.randint(0, size // 2, 2)
-        imgs[i, y:y + size // 2, x:x + size // 2] = rs.randint(0, 255, 3)
-    return imgs
+    return blob_images(n, size, seed)
 
 
 def test_f4_grid_matches_engine_inference_rule():
@@ -31,7 +29,7 @@ def test_f4_grid_matches_engine_inference_rule():
     Swift VQGANConfig.infer uses) and ResBlock_(level*blocks) carries the level's channel count."""
     assert F4.downsample_factor == 4 and F4.grid_size == 4
     p = V.init_params(F4, jax.random.PRNGKey(0))
-    f = treeutil.flatten(p)
+    f = tree.flatten(p)
     dec_convs = {k.split("/")[1] for k in f if k.startswith("decoder/Conv_")}
     assert len(dec_convs) == len(F4.channel_multipliers) + 1
     enc_blocks = {k.split("/")[1] for k in f if k.startswith("encoder/ResBlock_")}
@@ -121,8 +119,8 @@ def test_judge_classifier_trains_loads_and_predicts(tmp_path):
 
 def test_load_run_from_exported_model_files(tmp_path):
     tok = V.init_params(F4, jax.random.PRNGKey(0))
-    vocab = T.Vocabulary(16, 3)
-    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
+    vocab = C.Vocabulary(16, 3)
+    cfg = C.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
                               intermediate_size=64, max_position_embeddings=17, grid_height=4, grid_width=4)
     tr = T.init_params(cfg, jax.random.PRNGKey(1))
     export.save_safetensors(tok, str(tmp_path / "tokenizer.safetensors"), export.tokenizer_metadata(F4))
@@ -141,8 +139,8 @@ def test_v2_script_rejects_unknown_stage():
 
 
 def test_transformer_bf16_loss_close_to_fp32():
-    vocab = T.Vocabulary(16, 3)
-    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
+    vocab = C.Vocabulary(16, 3)
+    cfg = C.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
                               intermediate_size=64, max_position_embeddings=17, grid_height=4, grid_width=4,
                               dropout_rate=0.0)
     p = T.init_params(cfg, jax.random.PRNGKey(0))
@@ -177,10 +175,10 @@ def test_evaluate_exported_model_with_judge(tmp_path):
     held = np.arange(n) >= 12
     np.savez(tmp_path / "d.npz", images=imgs, labels=labels.astype(np.int32), heldout=held,
              sources=(np.arange(n) // 3 % 2).astype(np.int8), class_names=np.asarray(["r", "g", "b"]))
-    vq = V.VQGANConfig(filters=8, channel_multipliers=(1, 2, 4), num_res_blocks=1, embedding_dim=8,
-                       codebook_size=16, num_groups=4, image_size=size)
-    vocab = T.Vocabulary(16, 3)
-    cfg = T.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
+    vq = C.TokenizerConfig(filters=8, channel_multipliers=(1, 2, 4), num_res_blocks=1, embedding_dim=8,
+                           codebook_size=16, num_groups=4, image_size=size)
+    vocab = C.Vocabulary(16, 3)
+    cfg = C.TransformerConfig(vocab_size=vocab.vocab_size, hidden_size=32, num_layers=1, num_heads=2,
                               intermediate_size=64, max_position_embeddings=65, grid_height=8, grid_width=8)
     export.save_safetensors(V.init_params(vq, jax.random.PRNGKey(0)), str(tmp_path / "tok.safetensors"),
                             export.tokenizer_metadata(vq))

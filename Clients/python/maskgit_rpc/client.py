@@ -427,6 +427,22 @@ class Client:
                 return cast(List[str], entry["classes"])
         raise KeyError(f"no model {model!r}")
 
+    def vocabularies(self, model: Optional[str] = None) -> Dict[str, List[str]]:
+        """The names the server accepts for each closed parameter of `model` (default: the
+        default model), from `models.list` capabilities (samplers, schedules, maskPolicies,
+        composites, rng, guidanceRamps) and `initialize` (imageFormats, imageTransports). The
+        server is their one source; build menus and checks from this, not from a copy."""
+        for entry in self.models(classes=False):
+            if entry["name"] == model or (model is None and entry.get("default")):
+                found = {k: list(v) for k, v in entry["capabilities"].items() if isinstance(v, list)}
+                break
+        else:
+            raise KeyError(f"no model {model!r}")
+        info = self.server_info or self.initialize()
+        found["imageFormats"] = list(info["capabilities"]["imageFormats"]["output"])
+        found["imageTransports"] = list(info["capabilities"]["imageTransports"])
+        return found
+
     def list_sessions(self) -> Dict[str, Any]:
         return cast(Dict[str, Any], self.request("session.list"))
 

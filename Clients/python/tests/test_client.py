@@ -15,6 +15,18 @@ TINY = IMAGES / "tiny16.png"
 MASK = IMAGES / "tiny16-mask.png"
 
 
+def test_vocabularies_come_from_the_server(client):
+    v = client.vocabularies()
+    assert v["samplers"] == ["confidence", "halton"]
+    for name in ["schedules", "maskPolicies", "composites", "rng", "guidanceRamps", "imageFormats", "imageTransports"]:
+        assert v[name], name
+    assert "jpeg" in v["imageFormats"] and "none" in v["imageTransports"]
+    # every advertised sampler is accepted by the server
+    for sampler in v["samplers"]:
+        r = client.request("generate", {"class": 0, "seed": 1, "steps": 1, "sampler": sampler, "output": {"transport": "none"}})
+        assert r["width"] > 0
+
+
 def test_initialize_and_models(client):
     info = client.initialize()
     assert info["protocolVersion"] == PROTOCOL_VERSION

@@ -10,6 +10,8 @@
 // in one tokenizer pass (no seams between windows; only the windows' bounding box is encoded
 // and decoded, so a large original costs little) and the original pixels are pasted back
 // bit-exact; new pixels come from the decode (hard edge: no feathering into the original).
+// The returned token grid keeps the known and the wholly new blocks; blocks that are partly
+// original are `missing` (their pixels are not their decode).
 // New pixels of an RGBA image get alpha 255.
 
 import ImageCodecs
@@ -137,6 +139,15 @@ public struct OutpaintEdit: ImageEdit {
                     let src = ((y - r0 * s) * pixels.width + x - c0 * s) * 3
                     for k in 0..<3 { output.pixels[d + k] = PixelBuffer.byte(pixels.samples[src + k]) }
                 }
+            }
+        }
+        // The token cache follows the pixels, as RegionEdit's does: a generated token whose block
+        // holds original pixels (the blocks straddling the original's edge) no longer describes
+        // them (the original bytes were pasted back over its decode), so it becomes `missing` and
+        // a later edit encodes it from the pixels.
+        for r in 0..<canvas.height where r * s < e.top + image.height && (r + 1) * s > e.top {
+            for c in 0..<canvas.width where c * s < e.left + image.width && (c + 1) * s > e.left {
+                if !known[r * canvas.width + c] { tokens[r, c] = TokenGrid.missing }
             }
         }
         let outShape = editor.tokenShape(width: outWidth, height: outHeight)

@@ -30,27 +30,50 @@ public enum CompositeRegion: String, Sendable, Hashable, Codable, CaseIterable {
     case official
 }
 
-struct RegionEdit {
-    var image: RGBImage
-    var mask: PixelMask
-    var condition: Conditioning
-    var decoding: DecodingOptions
-    var policy: TokenMaskPolicy
-    /// σ in native pixels; nil = official S/16 − 1.
-    var featherRadius: Float?
-    var composite: CompositeRegion
-    var seed: UInt64?
-    var knownTokens: TokenGrid?
+/// Regenerates the pixels under a mask: the edit behind InpaintEdit and ClassEdit.
+public struct RegionEdit: ImageEdit {
+    public var image: RGBImage
+    /// Same size as `image`; ≥ 0.5 = regenerate.
+    public var mask: PixelMask
+    /// The class token (official checkpoints need one; `.unconditional` needs a null class).
+    public var condition: Conditioning
+    public var decoding: DecodingOptions
+    public var policy: TokenMaskPolicy
+    /// Gaussian σ in native pixels (scaled by 1/scale in downscaled windows); nil = S/16 − 1.
+    public var featherRadius: Float?
+    /// Where the feathered composite grows from.
+    public var composite: CompositeRegion
+    /// nil draws a seed (reported in the result).
+    public var seed: UInt64?
+    /// The image's token grid from an earlier call (⌈h/S⌉ × ⌈w/S⌉, `missing` where unknown);
+    /// positions it holds are not re-encoded.
+    public var knownTokens: TokenGrid?
 
     /// This edit's window among the edit's windows (far-apart mask parts get one each).
     var windowIndex = 0
     var windowCount = 1
 
+    /// The feather radii accepted, in pixels (the one bound, also the protocol's `feather`).
+    public static let featherBounds: ClosedRange<Double> = 0...256
+
+    public init(image: RGBImage, mask: PixelMask, condition: Conditioning, decoding: DecodingOptions, policy: TokenMaskPolicy,
+                featherRadius: Float?, composite: CompositeRegion, seed: UInt64?, knownTokens: TokenGrid?) {
+        self.image = image
+        self.mask = mask
+        self.condition = condition
+        self.decoding = decoding
+        self.policy = policy
+        self.featherRadius = featherRadius
+        self.composite = composite
+        self.seed = seed
+        self.knownTokens = knownTokens
+    }
+
     /// Runs the edit: one window for the mask, or, when the mask has parts farther apart than
     /// one native window can hold together, one window per part (see `parts`), applied in turn,
     /// each on the previous one's image and token grid. Part k > 0 decodes with the seed
     /// RandomSource(seed).child(k).key; the reported feather radius is the largest used.
-    func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
+    public func run(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
         guard mask.width == image.width, mask.height == image.height else {
             throw EditingError.maskSize(maskWidth: mask.width, maskHeight: mask.height,
                                         imageWidth: image.width, imageHeight: image.height)
@@ -137,10 +160,10 @@ struct RegionEdit {
                                         imageWidth: image.width, imageHeight: image.height)
         }
         guard let box = mask.boundingBox else { throw EditingError.emptyMask }
-        if let radius = featherRadius, !(radius >= 0) || !radius.isFinite {
+        if let radius = featherRadius, !RegionEdit.featherBounds.contains(Double(radius)) {
             throw EditingError.invalidParameter(name: "featherRadius", value: "\(radius)")
         }
-        if case .coverage(let t) = policy, !(t > 0 && t <= 1) {
+        if case .coverage(let t) = policy, !TokenMaskPolicy.coverageBounds.contains(Double(t)) {
             throw EditingError.invalidParameter(name: "coverage", value: "\(t)")
         }
         let s = editor.stride

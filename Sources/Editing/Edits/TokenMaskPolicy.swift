@@ -18,10 +18,13 @@ public enum TokenMaskPolicy: Sendable, Hashable, Codable {
     /// official code does the same); a box at (15, 15) of 18×18 at S = 16 gives 2×2 tokens.
     case official
     /// A token is regenerated when at least this fraction of its pixels is masked (aMUSEd-like
-    /// binarized resize); a value in (0, 1]. Masked pixels in tokens that stay known still take
+    /// binarized resize); a value in `coverageBounds`. Masked pixels in tokens that stay known still take
     /// the decoder's pixels (the composite weight is 1 on the pixel mask), which there reproduce
-    /// the known token.
+    /// the known token. Accepted: `coverageBounds`.
     case coverage(Float)
+
+    /// The coverage fractions accepted (the one bound, also the protocol's `coverage`).
+    public static let coverageBounds: ClosedRange<Double> = 0.001...1
 
     /// The token mask [gridShape.count] (true = regenerate) for `mask` (gridShape × stride pixels).
     public func tokenMask(for mask: PixelMask, stride s: Int, gridShape g: GridShape) -> [Bool] {

@@ -12,6 +12,7 @@
 
 import Foundation
 import JSONRPC
+import Sessions
 
 #if canImport(Glibc)
 import Glibc
@@ -39,13 +40,13 @@ enum ConfinedFiles {
     /// Normalizes `path` lexically (relative to `workingDirectory`), finds the root it lies under
     /// (the longest), and returns the components below it.
     static func confine(_ path: String, workingDirectory: String, roots: [(given: String, real: String)],
-                        field: String) throws(RPCError) -> ConfinedPath {
-        let shown = ServerError.echo(path)
+                        field: String) throws(AppError) -> ConfinedPath {
+        let shown = AppError.echo(path)
         guard !path.isEmpty, !path.utf8.contains(0) else {
-            throw ServerError.invalidParams(field: field, expected: "a file path", got: path.isEmpty ? "an empty path" : "a path with a NUL byte")
+            throw AppError.invalidParams(field: field, expected: "a file path", got: path.isEmpty ? "an empty path" : "a path with a NUL byte")
         }
         guard !path.hasSuffix("/"), !path.hasSuffix("/."), path != ".", !path.hasSuffix("/.."), path != ".." else {
-            throw ServerError.invalidParams(field: field, expected: "a file path (not a directory)", got: shown)
+            throw AppError.invalidParams(field: field, expected: "a file path (not a directory)", got: shown)
         }
         let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
         var parts: [String] = []
@@ -68,9 +69,9 @@ enum ConfinedFiles {
             }
         }
         guard let best else {
-            throw ServerError.make(ServerError.pathNotAllowed, "Path \(ServerError.echo(resolved)) is outside the allowed roots",
-                                   details: ["field": .string(field), "path": .string(shown), "resolved": .string(ServerError.echo(resolved)),
-                                             "allowedRoots": .array(roots.map { .string($0.real) })])
+            throw AppError(.pathNotAllowed, "Path \(AppError.echo(resolved)) is outside the allowed roots",
+                                   details: ["field": .string(field), "path": .string(shown), "resolved": .string(AppError.echo(resolved)),
+                                             "allowedRoots": .strings(roots.map { $0.real })])
         }
         return ConfinedPath(requested: path, resolved: resolved, root: best.root, components: best.below)
     }
@@ -79,21 +80,21 @@ enum ConfinedFiles {
 
     private static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-    private static func refusal(_ path: ConfinedPath, field: String, _ why: String) -> RPCError {
-        ServerError.make(ServerError.pathNotAllowed, "Path \(ServerError.echo(path.resolved)) is not allowed: \(why)",
-                         details: ["field": .string(field), "path": .string(ServerError.echo(path.requested)),
-                                   "resolved": .string(ServerError.echo(path.resolved))])
+    private static func refusal(_ path: ConfinedPath, field: String, _ why: String) -> AppError {
+        AppError(.pathNotAllowed, "Path \(AppError.echo(path.resolved)) is not allowed: \(why)",
+                         details: ["field": .string(field), "path": .string(AppError.echo(path.requested)),
+                                   "resolved": .string(AppError.echo(path.resolved))])
     }
 
-    private static func ioError(_ path: ConfinedPath, field: String, _ verb: String, _ code: Int32) -> RPCError {
-        ServerError.make(ServerError.ioFailed, "Cannot \(verb) \(ServerError.echo(path.resolved)): \(describe(code))",
-                         details: ["field": .string(field), "path": .string(ServerError.echo(path.requested)),
-                                   "resolved": .string(ServerError.echo(path.resolved))])
+    private static func ioError(_ path: ConfinedPath, field: String, _ verb: String, _ code: Int32) -> AppError {
+        AppError(.ioFailed, "Cannot \(verb) \(AppError.echo(path.resolved)): \(describe(code))",
+                         details: ["field": .string(field), "path": .string(AppError.echo(path.requested)),
+                                   "resolved": .string(AppError.echo(path.resolved))])
     }
 
     /// Opens the directory holding the path's last component, walking from the root with
     /// O_NOFOLLOW; the caller closes it.
-    private static func openParent(_ path: ConfinedPath, field: String, verb: String) throws(RPCError) -> Int32 {
+    private static func openParent(_ path: ConfinedPath, field: String, verb: String) throws(AppError) -> Int32 {
         var fd = open(path.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError(path, field: field, verb, errno) }
         for component in path.components.dropLast() {
@@ -102,7 +103,7 @@ enum ConfinedFiles {
             close(fd)
             guard next >= 0 else {
                 if code == ELOOP || code == ENOTDIR {
-                    throw refusal(path, field: field, "\(ServerError.echo(component)) is a symbolic link or not a directory")
+                    throw refusal(path, field: field, "\(AppError.echo(component)) is a symbolic link or not a directory")
                 }
                 throw ioError(path, field: field, verb, code)
             }
@@ -112,7 +113,7 @@ enum ConfinedFiles {
     }
 
     /// Reads a regular file of at most `maxBytes` bytes.
-    static func read(_ path: ConfinedPath, field: String, maxBytes: Int) throws(RPCError) -> [UInt8] {
+    static func read(_ path: ConfinedPath, field: String, maxBytes: Int) throws(AppError) -> [UInt8] {
         let directory = try openParent(path, field: field, verb: "read")
         defer { close(directory) }
         // O_NONBLOCK: a FIFO planted under a root must not block the server in open(2).
@@ -128,7 +129,7 @@ enum ConfinedFiles {
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw refusal(path, field: field, "it is not a regular file") }
         let size = Int(info.st_size)
         guard size <= maxBytes else {
-            throw ServerError.make(ServerError.limitExceeded, "File \(ServerError.echo(path.resolved)) has \(size) bytes, over the limit of \(maxBytes)",
+            throw AppError(.limitExceeded, "File \(AppError.echo(path.resolved)) has \(size) bytes, over the limit of \(maxBytes)",
                                    details: ["field": .string(field), "limit": .int(maxBytes), "got": .int(size)])
         }
         _ = fcntl(fd, F_SETFL, 0)   // back to blocking reads
@@ -151,7 +152,7 @@ enum ConfinedFiles {
             filled += n
         }
         guard filled <= maxBytes else {
-            throw ServerError.make(ServerError.limitExceeded, "File \(ServerError.echo(path.resolved)) grew over the limit of \(maxBytes) bytes",
+            throw AppError(.limitExceeded, "File \(AppError.echo(path.resolved)) grew over the limit of \(maxBytes) bytes",
                                    details: ["field": .string(field), "limit": .int(maxBytes)])
         }
         bytes.removeSubrange(filled...)
@@ -165,7 +166,7 @@ enum ConfinedFiles {
     /// Writes `bytes` to the path atomically: a temporary file in the same directory (O_EXCL,
     /// O_NOFOLLOW, by descriptor), then renameat over the target, which replaces a symbolic link
     /// rather than following it.
-    static func write(_ bytes: [UInt8], to path: ConfinedPath, field: String) throws(RPCError) {
+    static func write(_ bytes: [UInt8], to path: ConfinedPath, field: String) throws(AppError) {
         let directory = try openParent(path, field: field, verb: "write")
         defer { close(directory) }
         let name = path.components.last!

@@ -5,6 +5,7 @@
 import Foundation
 import ImageCodecs
 import JSONRPC
+import Sessions
 
 /// Where the server may read and write files, and how large images and image files may be.
 public struct ImagePolicy: Sendable {
@@ -30,9 +31,9 @@ public struct ImagePolicy: Sendable {
     /// Checks that `path` (absolute, or relative to the working directory) lies lexically
     /// inside a root; the file is then opened only by descriptor from that root
     /// (`ConfinedFiles`), never by name.
-    func confined(_ path: String, field: String) throws(RPCError) -> ConfinedPath {
+    func confined(_ path: String, field: String) throws(AppError) -> ConfinedPath {
         guard !allowedRoots.isEmpty else {
-            throw ServerError.make(ServerError.pathNotAllowed, "File paths are disabled (no --allow-root)", details: ["field": .string(field)])
+            throw AppError(.pathNotAllowed, "File paths are disabled (no --allow-root)", details: ["field": .string(field)])
         }
         return try ConfinedFiles.confine(path, workingDirectory: workingDirectory,
                                          roots: zip(givenRoots, allowedRoots).map { ($0, $1.path) }, field: field)
@@ -40,7 +41,7 @@ public struct ImagePolicy: Sendable {
 
     /// Reads an image reference: `"base64..."`, `"data:image/png;base64,..."`,
     /// `{"data": "..."}` or `{"path": "..."}`.
-    public func readImage(_ value: JSONValue, field: String) throws(RPCError) -> RGBImage {
+    public func readImage(_ value: JSONValue, field: String) throws(AppError) -> RGBImage {
         let bytes: [UInt8]
         switch value {
         case .string(let text):
@@ -52,36 +53,36 @@ public struct ImagePolicy: Sendable {
             } else if let path = try p.string("path") {
                 bytes = try ConfinedFiles.read(try confined(path, field: p.field("path")), field: p.field("path"), maxBytes: maxFileBytes)
             } else {
-                throw ServerError.invalidParams(field: field, expected: "an object with \"data\" (base64) or \"path\"")
+                throw AppError.invalidParams(field: field, expected: "an object with \"data\" (base64) or \"path\"")
             }
         default:
-            throw ServerError.invalidParams(field: field, expected: "a base64 string or an object with \"data\" or \"path\"", got: value.typeName)
+            throw AppError.invalidParams(field: field, expected: "a base64 string or an object with \"data\" or \"path\"", got: value.typeName)
         }
         do {
             return try ImageDecoder.decode(bytes, limits: limits)
         } catch {
             if case .dimensionsOverLimit(_, let w, let h, _) = error {
-                throw ServerError.make(ServerError.limitExceeded, "Image \(w)x\(h) exceeds the limit of \(limits.maxPixels) pixels",
+                throw AppError(.limitExceeded, "Image \(w)x\(h) exceeds the limit of \(limits.maxPixels) pixels",
                                        details: ["field": .string(field), "limit": .int(limits.maxPixels), "got": .int(w * h)])
             }
-            throw ServerError.make(ServerError.imageDecodeFailed, "Cannot decode \(field): \(error)",
+            throw AppError(.imageDecodeFailed, "Cannot decode \(field): \(error)",
                                    details: ["field": .string(field), "detail": .string("\(error)")])
         }
     }
 
-    private func decodeBase64(_ text: String, field: String) throws(RPCError) -> [UInt8] {
+    private func decodeBase64(_ text: String, field: String) throws(AppError) -> [UInt8] {
         var payload = Substring(text)
         if payload.hasPrefix("data:") {
             guard let comma = payload.firstIndex(of: ",") else {
-                throw ServerError.invalidParams(field: field, expected: "a data URL with a comma before the payload")
+                throw AppError.invalidParams(field: field, expected: "a data URL with a comma before the payload")
             }
             guard payload[..<comma].hasSuffix(";base64") else {
-                throw ServerError.invalidParams(field: field, expected: "a base64 data URL (\";base64,\")")
+                throw AppError.invalidParams(field: field, expected: "a base64 data URL (\";base64,\")")
             }
             payload = payload[payload.index(after: comma)...]
         }
         guard let data = Data(base64Encoded: String(payload), options: .ignoreUnknownCharacters), !data.isEmpty else {
-            throw ServerError.make(ServerError.imageDecodeFailed, "\(field) is not valid base64", details: ["field": .string(field)])
+            throw AppError(.imageDecodeFailed, "\(field) is not valid base64", details: ["field": .string(field)])
         }
         return Array(data)
     }
@@ -90,7 +91,7 @@ public struct ImagePolicy: Sendable {
 /// How a result image goes back to the client.
 public struct ImageOutput: Sendable {
     /// `none` returns no image (useful for session edits; `session.export` fetches it later).
-    public enum Transport: String, Sendable { case base64, path, none }
+    public typealias Transport = ImageTransportName
 
     public var transport: Transport = .base64
     public var encoding: ImageEncoding = .png
@@ -98,24 +99,25 @@ public struct ImageOutput: Sendable {
 
     public init() {}
 
+    /// The members of `output`.
+    public static let keys = ["transport", "format", "quality", "path"]
+
     /// Parses `output: {transport, format, quality, path}`.
     ///
     /// The format is `format` when given, else the one the path's extension names (.png,
     /// .webp, .jpg/.jpeg), else PNG. A `format` that contradicts the extension, or a path whose
     /// extension names no format when `format` is absent, is an error: the server never picks
     /// a format the request did not ask for.
-    public init(_ params: Params?, policy: ImagePolicy) throws(RPCError) {
+    public init(_ params: Params?, policy: ImagePolicy) throws(AppError) {
         guard let params else { return }
-        try params.rejectUnknown(["transport", "format", "quality", "path"])
-        let quality = try params.double("quality", in: 0...100)
+        try params.rejectUnknown(Set(Self.keys))
+        let quality = try params.double("quality", in: RequestBounds.quality)
         let requested: ImageFormat?
         switch try params.string("format") {
         case nil: requested = nil
-        case "png": requested = .png
-        case "webp": requested = .webp
-        case "jpeg", "jpg": requested = .jpeg
-        case let other?:
-            throw ServerError.invalidParams(field: params.field("format"), expected: "\"png\", \"webp\" or \"jpeg\"", got: other)
+        case let name?:
+            guard let format = ImageFormat(wireName: name) else { throw AppError.unknownName(ImageFormat.self, field: params.field("format"), got: name) }
+            requested = format
         }
         var format = requested ?? .png
         if let path = try params.string("path") {
@@ -124,11 +126,11 @@ public struct ImageOutput: Sendable {
             let named = ImageFormat.fromExtension(of: path)
             switch (requested, named) {
             case (let r?, let n?) where r != n:
-                throw ServerError.invalidParams(
+                throw AppError.invalidParams(
                     field: params.field("format"), expected: "the format the path's extension names (\(n.rawValue))",
                     got: r.rawValue, detail: "output.path \(path) ends in a \(n) extension but output.format is \(r.rawValue)")
             case (nil, nil):
-                throw ServerError.invalidParams(
+                throw AppError.invalidParams(
                     field: params.field("path"), expected: "a path ending in .png, .webp, .jpg or .jpeg, or an output.format",
                     got: path)
             case (_, let n?): format = n
@@ -143,32 +145,30 @@ public struct ImageOutput: Sendable {
         case .jpeg:
             let q = quality.map { Int($0.rounded()) } ?? JPEGEncoder.defaultQuality
             guard q >= 1 else {
-                throw ServerError.invalidParams(field: params.field("quality"), expected: "a JPEG quality in 1...100", got: String(q))
+                throw AppError.invalidParams(field: params.field("quality"), expected: "a JPEG quality in 1...100", got: String(q))
             }
             encoding = .jpeg(quality: q)
         }
         if let t = try params.string("transport") {
-            guard let parsed = Transport(rawValue: t) else {
-                throw ServerError.invalidParams(field: params.field("transport"), expected: "\"base64\", \"path\" or \"none\"", got: t)
-            }
+            guard let parsed = Transport(rawValue: t) else { throw AppError.unknownName(Transport.self, field: params.field("transport"), got: t) }
             transport = parsed
         }
         if transport == .path, path == nil {
-            throw ServerError.invalidParams(field: params.field("path"), expected: "a path when transport is \"path\"")
+            throw AppError.invalidParams(field: params.field("path"), expected: "a path when transport is \"path\"")
         }
     }
 
     /// Encodes `image` and returns its JSON description (with `data` or `path`).
-    public func deliver(_ image: RGBImage) throws(RPCError) -> JSONValue {
+    public func deliver(_ image: RGBImage) throws(AppError) -> JSONValue {
         let bytes: [UInt8]
         do { bytes = try ImageEncoder.encode(image, as: encoding) } catch {
             if case .invalidImage(let format, let reason) = error {
                 // A request the format cannot carry (JPEG and a transparent image): the
                 // client's to fix, so invalid params rather than an internal error.
-                throw ServerError.invalidParams(field: "output.format", expected: "a format that can hold this image",
+                throw AppError.invalidParams(field: "output.format", expected: "a format that can hold this image",
                                                 got: format.rawValue, detail: reason)
             }
-            throw RPCError(code: StandardErrorCode.internalError, message: "Encoding the result failed: \(error)")
+            throw AppError(.internal, "Encoding the result failed: \(error)")
         }
         var object: JSONObject = [
             "mediaType": .string(encoding.format.mimeType),
@@ -181,7 +181,7 @@ public struct ImageOutput: Sendable {
         case .none:
             break
         case .path:
-            guard let path else { throw ServerError.invalidParams(field: "output.path", expected: "a path") }
+            guard let path else { throw AppError.invalidParams(field: "output.path", expected: "a path") }
             try ConfinedFiles.write(bytes, to: path, field: "output.path")
             object["path"] = .string(path.path)
         }

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+from maskgit_flax.tree import flatten
 from maskgit_reference import checkpoint_io as cio
 from maskgit_reference import make_fixtures as mf
 
@@ -40,21 +41,21 @@ def test_expected_arrays_reproduce(fresh):
 
 def test_formats_agree_and_variants_round(fresh):
     for net in ("tokenizer", "transformer"):
-        a = cio.flatten(cio.load_msgpack(fresh / f"{net}.msgpack"))
+        a = flatten(cio.load_msgpack(fresh / f"{net}.msgpack"))
         b, md = cio.load_safetensors(fresh / f"{net}.safetensors")
-        b = cio.flatten(b)
+        b = flatten(b)
         assert sorted(a) == sorted(b)
         for k in a:
             assert a[k].dtype == np.float32
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)
         assert md["format"] == "maskgit-rpc/1"
-    f32 = cio.flatten(cio.load_msgpack(fresh / "tokenizer.msgpack"))
-    f16 = cio.flatten(cio.load_msgpack(fresh / "tokenizer-f16.msgpack"))
+    f32 = flatten(cio.load_msgpack(fresh / "tokenizer.msgpack"))
+    f16 = flatten(cio.load_msgpack(fresh / "tokenizer-f16.msgpack"))
     for k in f32:
         assert f16[k].dtype == np.float16
         np.testing.assert_array_equal(f16[k], f32[k].astype(np.float16))
-    t32 = cio.flatten(cio.load_msgpack(fresh / "transformer.msgpack"))
-    bf = cio.flatten(cio.load_msgpack(fresh / "transformer-bf16.msgpack"))
+    t32 = flatten(cio.load_msgpack(fresh / "transformer.msgpack"))
+    bf = flatten(cio.load_msgpack(fresh / "transformer-bf16.msgpack"))
     for k in t32:
         assert bf[k].dtype == ml_dtypes.bfloat16
         np.testing.assert_array_equal(bf[k], t32[k].astype(ml_dtypes.bfloat16))

@@ -1,14 +1,15 @@
-"""numpy reference: hand-checked layers, and parity with the Flax twins on the tiny config."""
+"""numpy reference: hand-checked layers, and parity with the Flax networks (`maskgit_flax`) on the tiny config."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from maskgit_reference import flax_modules as fm
+from maskgit_flax.config import TINY_TOKENIZER, TINY_TRANSFORMER
+from maskgit_flax.transformer import Transformer
+from maskgit_flax.vqgan import VQGAN
 from maskgit_reference import make_fixtures as mf
 from maskgit_reference import numpy_ref as ref
-from maskgit_reference.config import TINY_TOKENIZER, TINY_TRANSFORMER
 
 
 @pytest.fixture(scope="module")
@@ -49,27 +50,25 @@ def test_numpy_matches_flax_in_float64(pair):
     with jax.enable_x64(True):
         to64 = lambda t: jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), t)  # noqa: E731
         tok, trf = to64(pair["tok"]), to64(pair["trf"])
-        vq = fm.VQVAE(TINY_TOKENIZER)
+        vq = VQGAN(TINY_TOKENIZER)
         for img, z, ids, dec in zip(pair["images"], pair["zs"], pair["ids"], pair["decoded"]):
             zf = np.asarray(vq.apply({"params": tok}, jnp.asarray(img, jnp.float64),
-                                     method=fm.VQVAE.encode))
+                                     method=VQGAN.encode_z))
             assert np.abs(zf - z).max() <= 1e-12 * np.abs(z).max()
-            idf = np.asarray(vq.apply({"params": tok}, jnp.asarray(zf), method=fm.VQVAE.quantize))
+            idf = np.asarray(vq.apply({"params": tok}, jnp.asarray(zf), method=VQGAN.quantize))
             np.testing.assert_array_equal(idf, ids)
-            df = np.asarray(vq.apply({"params": tok}, jnp.asarray(ids), method=fm.VQVAE.decode_ids))
+            df = np.asarray(vq.apply({"params": tok}, jnp.asarray(ids), method=VQGAN.decode_ids))
             assert np.abs(df - dec).max() <= 1e-12 * np.abs(dec).max()
-        lf = np.asarray(fm.Transformer(TINY_TRANSFORMER).apply({"params": trf},
-                                                               jnp.asarray(pair["tokens"])))
+        lf = np.asarray(Transformer(TINY_TRANSFORMER).apply({"params": trf}, jnp.asarray(pair["tokens"])))
         assert np.abs(lf - pair["logits"]).max() <= 1e-12 * np.abs(pair["logits"]).max()
 
 
 def test_flax_float32_within_swift_tolerance(pair):
     """Flax in float32 stays within the 1e-4 relative budget the Swift tests use."""
-    vq = fm.VQVAE(TINY_TOKENIZER)
-    zf = np.asarray(vq.apply({"params": pair["tok"]}, pair["images"][0], method=fm.VQVAE.encode))
+    vq = VQGAN(TINY_TOKENIZER)
+    zf = np.asarray(vq.apply({"params": pair["tok"]}, pair["images"][0], method=VQGAN.encode_z))
     assert np.abs(zf - pair["zs"][0]).max() <= 1e-4 * np.abs(pair["zs"][0]).max()
-    lf = np.asarray(fm.Transformer(TINY_TRANSFORMER).apply({"params": pair["trf"]},
-                                                           jnp.asarray(pair["tokens"])))
+    lf = np.asarray(Transformer(TINY_TRANSFORMER).apply({"params": pair["trf"]}, jnp.asarray(pair["tokens"])))
     assert np.abs(lf - pair["logits"]).max() <= 1e-4 * np.abs(pair["logits"]).max()
 
 

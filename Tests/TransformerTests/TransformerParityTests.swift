@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Transformer
+import TestSupport
 import XCTest
 
 /// The Swift transformer against the numpy reference (float64) on the tiny random-weight model.

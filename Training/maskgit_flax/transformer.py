@@ -4,47 +4,16 @@ Names reproduce the official Flax tree: Embed_0/{word_embeddings,position_embedd
 TransformerLayer_i/Attention_0/{self_attention/{query,key,value,out},attention_output_ln},
 TransformerLayer_i/Mlp_0/{intermediate_output,layer_output,layer_output_ln},
 MlmLayer_0/{mlm_dense,mlm_ln,mlm_bias/bias}. LayerNorm eps 1e-12, GELU tanh approximation,
-MLM head tied to the word embedding.
+MLM head tied to the word embedding (logits over all V ids). Dropout (embeddings, attention
+probabilities, attention and MLP outputs) only with `deterministic=False`, which needs a `dropout` rng;
+the default is the deterministic inference pass the engine computes.
 """
-import dataclasses
-import json
-
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
 
-LN_EPS = 1e-12
+from .config import TransformerConfig
 
-
-@dataclasses.dataclass(frozen=True)
-class TransformerConfig:
-    vocab_size: int = 1024 + 9 + 2
-    hidden_size: int = 256
-    num_layers: int = 6
-    num_heads: int = 8
-    intermediate_size: int = 1024
-    max_position_embeddings: int = 65
-    layer_norm_eps: float = LN_EPS
-    grid_height: int = 8
-    grid_width: int = 8
-    dropout_rate: float = 0.1
-
-    def export_dict(self):
-        d = dataclasses.asdict(self)
-        d.pop("dropout_rate")
-        return d
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d):
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
-
-
-OFFICIAL_CONFIG = TransformerConfig(vocab_size=2025, hidden_size=768, num_layers=24, num_heads=16,
-                                    intermediate_size=3072, max_position_embeddings=257,
-                                    grid_height=16, grid_width=16)
 
 init_fn = nn.initializers.truncated_normal(stddev=0.02)
 
@@ -69,8 +38,9 @@ class Attention(nn.Module):
     @nn.compact
     def __call__(self, x, deterministic):
         c = self.config
-        a = nn.SelfAttention(num_heads=c.num_heads, qkv_features=c.hidden_size, dropout_rate=c.dropout_rate,
-                             kernel_init=init_fn, deterministic=deterministic, name="self_attention")(x)
+        a = nn.MultiHeadDotProductAttention(num_heads=c.num_heads, qkv_features=c.hidden_size,
+                                            dropout_rate=c.dropout_rate, kernel_init=init_fn,
+                                            deterministic=deterministic, name="self_attention")(x)
         a = nn.Dropout(c.dropout_rate)(a, deterministic=deterministic)
         return nn.LayerNorm(epsilon=c.layer_norm_eps, name="attention_output_ln")(a + x)
 
@@ -82,7 +52,7 @@ class Mlp(nn.Module):
     def __call__(self, x, deterministic):
         c = self.config
         h = nn.Dense(c.intermediate_size, kernel_init=init_fn, name="intermediate_output")(x)
-        h = jax.nn.gelu(h)
+        h = jax.nn.gelu(h, approximate=True)
         h = nn.Dense(c.hidden_size, kernel_init=init_fn, name="layer_output")(h)
         h = nn.Dropout(c.dropout_rate)(h, deterministic=deterministic)
         return nn.LayerNorm(epsilon=c.layer_norm_eps, name="layer_output_ln")(h + x)
@@ -104,7 +74,7 @@ class MlmLayer(nn.Module):
     def __call__(self, x, embedding):
         c = self.config
         x = nn.Dense(c.hidden_size, kernel_init=init_fn, name="mlm_dense")(x)
-        x = jax.nn.gelu(x)
+        x = jax.nn.gelu(x, approximate=True)
         x = nn.LayerNorm(epsilon=c.layer_norm_eps, name="mlm_ln")(x)
         logits = x @ embedding.T
         bias = Bias(c.vocab_size, name="mlm_bias")()
@@ -137,28 +107,6 @@ def init_params(config, rng):
     return Transformer(config).init({"params": rng, "dropout": rng}, ids, deterministic=True)["params"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Vocabulary:
-    codebook_size: int
-    num_classes: int
-
-    @property
-    def class_offset(self):
-        return self.codebook_size
-
-    @property
-    def null_class_id(self):
-        return self.codebook_size + self.num_classes
-
-    @property
-    def mask_token_id(self):
-        return self.codebook_size + self.num_classes + 1
-
-    @property
-    def vocab_size(self):
-        return self.codebook_size + self.num_classes + 2
-
-    def to_dict(self):
-        return {"codebook_size": self.codebook_size, "class_offset": self.class_offset,
-                "num_classes": self.num_classes, "null_class_id": self.null_class_id,
-                "mask_token_id": self.mask_token_id, "vocab_size": self.vocab_size}
+def init_shapes(config):
+    """The parameter tree as `jax.ShapeDtypeStruct`s (no computation)."""
+    return jax.eval_shape(lambda: init_params(config, jax.random.PRNGKey(0)))

@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import VQGAN
+import TestSupport
 import XCTest
 
 /// The Swift VQGAN against the numpy reference (float64) on the tiny random-weight model.

@@ -8,17 +8,29 @@
 import Editing
 import Foundation
 import ImageCodecs
-import JSONRPC
 import Synchronization
 
 /// One state of a session's image.
 public struct Revision: Sendable {
+    /// What made a revision: opening the session or one of the edits (the wire names of
+    /// `session.*` results' `operation`).
+    public enum Operation: String, Sendable, Hashable, CaseIterable {
+        case open, generate, inpaint, outpaint, classEdit
+    }
+
     public var image: RGBImage
     /// The image's token grid (⌈h/S⌉ × ⌈w/S⌉); `TokenGrid.missing` where unknown.
     public var tokens: TokenGrid
-    /// What made this revision ("open", "inpaint", ...).
-    public var operation: String
+    /// What made this revision.
+    public var operation: Operation
     public var seed: UInt64?
+
+    public init(image: RGBImage, tokens: TokenGrid, operation: Operation, seed: UInt64? = nil) {
+        self.image = image
+        self.tokens = tokens
+        self.operation = operation
+        self.seed = seed
+    }
 
     var bytes: Int { image.pixels.count + tokens.tokens.count * MemoryLayout<Int32>.size }
 }
@@ -82,9 +94,9 @@ public final class SessionStore: Sendable {
     public init(limits: SessionLimits = SessionLimits()) { self.limits = limits }
 
     /// Opens a session; returns its id and the ids evicted to make room.
-    public func open(model: String, revision: Revision) throws(RPCError) -> (id: String, evicted: [String]) {
+    public func open(model: String, revision: Revision) throws(AppError) -> (id: String, evicted: [String]) {
         guard revision.bytes <= limits.memoryBudgetBytes else {
-            throw ServerError.make(ServerError.limitExceeded, "The image needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
+            throw AppError(.limitExceeded, "The image needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
                                    details: ["limit": .int(limits.memoryBudgetBytes), "got": .int(revision.bytes)])
         }
         return state.withLock { s in
@@ -98,24 +110,24 @@ public final class SessionStore: Sendable {
     }
 
     /// A snapshot of the session's current revision; marks it used.
-    public func snapshot(_ id: String) throws(RPCError) -> SessionSnapshot {
-        try state.withLock { s throws(RPCError) in
+    public func snapshot(_ id: String) throws(AppError) -> SessionSnapshot {
+        try state.withLock { s throws(AppError) in
             let entry = try Self.entry(&s, id)
             return Self.snapshot(entry)
         }
     }
 
     /// Appends a revision after `base` (dropping redo history past it); returns the new snapshot.
-    public func commit(_ id: String, base: Int, revision: Revision) throws(RPCError) -> (SessionSnapshot, evicted: [String]) {
+    public func commit(_ id: String, base: Int, revision: Revision) throws(AppError) -> (SessionSnapshot, evicted: [String]) {
         guard revision.bytes <= limits.memoryBudgetBytes else {
-            throw ServerError.make(ServerError.limitExceeded, "The result needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
+            throw AppError(.limitExceeded, "The result needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
                                    details: ["limit": .int(limits.memoryBudgetBytes), "got": .int(revision.bytes)])
         }
-        return try state.withLock { s throws(RPCError) in
+        return try state.withLock { s throws(AppError) in
             let entry = try Self.entry(&s, id)
             let baseIndex = base - entry.firstNumber
             guard baseIndex == entry.current else {
-                throw ServerError.make(ServerError.staleRevision, "Session \(id) moved from revision \(base) to \(entry.current + entry.firstNumber) during the edit",
+                throw AppError(.staleRevision, "Session \(id) moved from revision \(base) to \(entry.current + entry.firstNumber) during the edit",
                                        details: ["session": .string(id), "expected": .int(base), "got": .int(entry.current + entry.firstNumber)])
             }
             entry.revisions.removeSubrange((entry.current + 1)...)
@@ -133,12 +145,12 @@ public final class SessionStore: Sendable {
     }
 
     /// Moves the current revision by `delta` (−1 undo, +1 redo).
-    public func move(_ id: String, by delta: Int) throws(RPCError) -> SessionSnapshot {
-        try state.withLock { s throws(RPCError) in
+    public func move(_ id: String, by delta: Int) throws(AppError) -> SessionSnapshot {
+        try state.withLock { s throws(AppError) in
             let entry = try Self.entry(&s, id)
             let target = entry.current + delta
             guard target >= 0, target < entry.revisions.count else {
-                throw ServerError.make(ServerError.nothingToUndo, delta < 0 ? "Nothing to undo in session \(id)" : "Nothing to redo in session \(id)",
+                throw AppError(.noRevision, delta < 0 ? "Nothing to undo in session \(id)" : "Nothing to redo in session \(id)",
                                        details: ["session": .string(id), "revision": .int(entry.current + entry.firstNumber)])
             }
             entry.current = target
@@ -147,8 +159,8 @@ public final class SessionStore: Sendable {
     }
 
     /// Closes a session.
-    public func close(_ id: String) throws(RPCError) {
-        try state.withLock { s throws(RPCError) in
+    public func close(_ id: String) throws(AppError) {
+        try state.withLock { s throws(AppError) in
             _ = try Self.entry(&s, id)
             s.entries[id] = nil
         }
@@ -166,15 +178,14 @@ public final class SessionStore: Sendable {
 
     // MARK: Helpers (called with the lock held)
 
-    private static func entry(_ s: inout State, _ id: String) throws(RPCError) -> Entry {
+    private static func entry(_ s: inout State, _ id: String) throws(AppError) -> Entry {
         guard let entry = s.entries[id] else {
-            let shown = ServerError.echo(id)
+            let shown = AppError.echo(id)
             if wasEvicted(s, id) {
-                throw ServerError.make((ServerError.sessionNotFound.code, "session_evicted"),
-                                       "Session \(shown) was evicted to stay within the session limits; open it again",
+                throw AppError(.sessionEvicted, "Session \(shown) was evicted to stay within the session limits; open it again",
                                        details: ["session": .string(shown)])
             }
-            throw ServerError.make(ServerError.sessionNotFound, "No session \(shown)", details: ["session": .string(shown)])
+            throw AppError(.sessionNotFound, "No session \(shown)", details: ["session": .string(shown)])
         }
         s.clock += 1
         entry.lastUse = s.clock

@@ -1,20 +1,19 @@
-"""The Flax twins reproduce the official parameter tree (maskgit-reference.md 1.1/1.2 tables).
+"""The Flax networks reproduce the official parameter tree (maskgit-reference.md 1.1/1.2 tables).
 
 Shape-only (`jax.eval_shape`), so it runs in about a second.
 """
 
 import math
 
-from maskgit_reference import flax_modules as fm
-from maskgit_reference.config import (
-    OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, OFFICIAL_TRANSFORMER_512,
-)
+from maskgit_flax import transformer, vqgan
+from maskgit_flax.config import OFFICIAL_TOKENIZER, OFFICIAL_TRANSFORMER_256, OFFICIAL_TRANSFORMER_512
+from maskgit_flax.tree import count_params, shapes
 
 
 def test_official_tokenizer_tree():
-    tree = fm.init_shapes_tokenizer(OFFICIAL_TOKENIZER, image_size=16)
-    s = fm.shapes(tree)
-    assert fm.param_count(tree) == 54_515_587
+    tree = vqgan.init_shapes(OFFICIAL_TOKENIZER, image_size=16)
+    s = shapes(tree)
+    assert count_params(tree) == 54_515_587
     enc = sum(math.prod(v) for k, v in s.items() if k.startswith("encoder/"))
     dec = sum(math.prod(v) for k, v in s.items() if k.startswith("decoder/"))
     assert (enc, dec) == (23_775_104, 30_478_339)
@@ -26,7 +25,7 @@ def test_official_tokenizer_tree():
     assert s["encoder/Conv_1/kernel"] == (1, 1, 512, 256)
     assert s["encoder/Conv_1/bias"] == (256,)
     assert s["quantizer/codebook"] == (1024, 256)
-    assert s["decoder/Conv_0/kernel"] == (3, 3, 256, 512)
+    assert s["decoder/Conv_0/kernel"] == (3, 3, 256, 512) and s["decoder/Conv_0/bias"] == (512,)
     assert s["decoder/ResBlock_4/Conv_2/kernel"] == (1, 1, 256, 256)
     assert s["decoder/ResBlock_8/Conv_2/kernel"] == (1, 1, 128, 128)
     for i, c in zip(range(1, 5), (512, 256, 256, 128)):
@@ -43,10 +42,10 @@ def test_official_tokenizer_tree():
 
 
 def test_official_transformer_tree():
-    tree = fm.init_shapes_transformer(OFFICIAL_TRANSFORMER_256)
-    s = fm.shapes(tree)
-    assert fm.param_count(tree) == 172_457_193
-    assert fm.param_count(fm.init_shapes_transformer(OFFICIAL_TRANSFORMER_512)) == 173_047_017
+    tree = transformer.init_shapes(OFFICIAL_TRANSFORMER_256)
+    s = shapes(tree)
+    assert count_params(tree) == 172_457_193
+    assert count_params(transformer.init_shapes(OFFICIAL_TRANSFORMER_512)) == 173_047_017
     assert s["Embed_0/word_embeddings/embedding"] == (2025, 768)
     assert s["Embed_0/position_embeddings/embedding"] == (257, 768)
     assert s["Embed_0/embeddings_ln/scale"] == (768,)

@@ -4,51 +4,14 @@ Module and parameter names reproduce the official Flax tree: `encoder/Conv_0`, `
 `encoder/GroupNorm_0`, `encoder/Conv_1`, `quantizer/codebook`, `decoder/Conv_0`, `decoder/ResBlock_i`,
 `decoder/Conv_1..` (post-upsample convs), `decoder/GroupNorm_0`, last `decoder/Conv_N` (output conv).
 Quirk kept: when a ResBlock changes the channel count its output is h + Conv1x1(h) (the input is dropped).
+Dtype-agnostic: float32 for export and fixtures, float64 in the parity tests against the numpy
+reference, bf16 weights/inputs for mixed-precision training (`maskgit_training.train_tokenizer`).
 """
-import dataclasses
-import json
-from typing import Sequence, Tuple
-
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
 
-
-@dataclasses.dataclass(frozen=True)
-class VQGANConfig:
-    filters: int = 32
-    channel_multipliers: Tuple[int, ...] = (1, 2, 2, 4)
-    num_res_blocks: int = 1
-    embedding_dim: int = 64
-    codebook_size: int = 1024
-    num_groups: int = 32
-    image_size: int = 64
-
-    @property
-    def downsample_factor(self):
-        return 2 ** (len(self.channel_multipliers) - 1)
-
-    @property
-    def grid_size(self):
-        return self.image_size // self.downsample_factor
-
-    def to_dict(self):
-        d = dataclasses.asdict(self)
-        d["channel_multipliers"] = list(self.channel_multipliers)
-        return d
-
-    def to_json(self):
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, d):
-        d = dict(d)
-        d["channel_multipliers"] = tuple(d["channel_multipliers"])
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
-
-
-OFFICIAL_CONFIG = VQGANConfig(filters=128, channel_multipliers=(1, 1, 2, 2, 4), num_res_blocks=2,
-                              embedding_dim=256, codebook_size=1024, num_groups=32, image_size=256)
+from .config import TokenizerConfig
 
 
 def swish(x):
@@ -85,7 +48,7 @@ class ResBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    config: VQGANConfig
+    config: TokenizerConfig
 
     @nn.compact
     def __call__(self, x):
@@ -108,7 +71,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    config: VQGANConfig
+    config: TokenizerConfig
 
     @nn.compact
     def __call__(self, x):
@@ -138,7 +101,7 @@ def squared_distances(z, codebook):
 
 
 class VectorQuantizer(nn.Module):
-    config: VQGANConfig
+    config: TokenizerConfig
 
     @nn.compact
     def __call__(self, z):
@@ -156,7 +119,7 @@ class VectorQuantizer(nn.Module):
 
 
 class VQGAN(nn.Module):
-    config: VQGANConfig
+    config: TokenizerConfig
 
     def setup(self):
         self.encoder = Encoder(self.config)
@@ -178,10 +141,23 @@ class VQGAN(nn.Module):
     def encode_z(self, x):
         return self.encoder(x)
 
+    def quantize(self, z):
+        """Encoder output z -> token ids (squared-L2 argmin over the codebook)."""
+        return self.quantizer(z)[1]
+
     def decode_ids(self, ids):
         return self.decoder(self.quantizer.decode_ids(ids))
 
 
-def init_params(config, rng, batch=1):
-    x = jnp.zeros((batch, config.image_size, config.image_size, 3), jnp.float32)
+def init_params(config, rng, batch=1, image_size=None):
+    """Initial parameters (official tree). `image_size` defaults to the config's; any multiple of
+    the downsampling factor gives the same tree."""
+    size = image_size or config.image_size
+    x = jnp.zeros((batch, size, size, 3), jnp.float32)
     return VQGAN(config).init(rng, x)["params"]
+
+
+def init_shapes(config, image_size=None):
+    """The parameter tree as `jax.ShapeDtypeStruct`s (no computation)."""
+    size = image_size or config.downsample_factor
+    return jax.eval_shape(lambda: init_params(config, jax.random.PRNGKey(0), image_size=size))
