@@ -76,15 +76,6 @@ public final class EditService: Sendable {
 
     // MARK: Edits
 
-    public func run(_ request: EditRequest, control: EditControl = EditControl()) throws(AppError) -> EditOutcome {
-        switch request {
-        case .generate(let r): return try generate(r, control: control)
-        case .inpaint(let r): return try inpaint(r, control: control)
-        case .outpaint(let r): return try outpaint(r, control: control)
-        case .classEdit(let r): return try classEdit(r, control: control)
-        }
-    }
-
     public func generate(_ r: GenerateRequest, control: EditControl = EditControl()) throws(AppError) -> EditOutcome {
         let started = DispatchTime.now()
         let model = try model(r.model)
@@ -135,12 +126,13 @@ public final class EditService: Sendable {
         // Bounded before any planning: the windows an outpaint may decode are at most the
         // candidate positions of OutpaintEdit.plan (every `stride` tokens plus the last one on
         // each axis of the canvas grid), and each costs `steps` transformer passes.
-        let grid = model.predictor.gridShape, s = model.tokenizer.tokenStride
-        let canvasRows = max(grid.height, (image.height + margins.top + margins.bottom + s - 1) / s)
-        let canvasColumns = max(grid.width, (image.width + margins.left + margins.right + s - 1) / s)
-        let step = min(stride ?? max(1, min(grid.width, grid.height) / 2), max(1, min(grid.width, grid.height)))
-        func positions(_ extent: Int, _ size: Int) -> Int { (extent - size + step - 1) / step + 1 }
-        let windows = positions(canvasRows, grid.height) * positions(canvasColumns, grid.width)
+        let grid = model.predictor.gridShape
+        let canvas = OutpaintEdit.canvas(width: image.width, height: image.height, margins: margins,
+                                         tokenStride: model.tokenizer.tokenStride, window: grid)
+        // A stride over the window is refused by the edit; bound with the largest it accepts.
+        let step = min(stride ?? OutpaintEdit.defaultStride(window: grid), max(1, min(grid.width, grid.height)))
+        let windows = OutpaintEdit.candidatePositions(canvas.height, grid.height, stride: step)
+            * OutpaintEdit.candidatePositions(canvas.width, grid.width, stride: step)
         guard windows <= limits.maxOutpaintWindows else {
             throw AppError(.limitExceeded,
                            "The outpaint would plan up to \(windows) windows, over the limit of \(limits.maxOutpaintWindows) (use a larger windowStride or smaller margins)",

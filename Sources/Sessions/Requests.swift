@@ -199,23 +199,6 @@ public struct ClassEditRequest: WireRequest {
     }
 }
 
-/// Any of the four edits, for callers that hold one of them (`maskgit-cli batch`).
-public enum EditRequest: Sendable {
-    case generate(GenerateRequest)
-    case inpaint(InpaintRequest)
-    case outpaint(OutpaintRequest)
-    case classEdit(ClassEditRequest)
-
-    public var operation: Revision.Operation {
-        switch self {
-        case .generate: return .generate
-        case .inpaint: return .inpaint
-        case .outpaint: return .outpaint
-        case .classEdit: return .classEdit
-        }
-    }
-}
-
 /// The four edits by their method names.
 public enum EditKind: String, Sendable, Hashable, CaseIterable {
     case generate, inpaint, outpaint, classEdit

@@ -67,8 +67,7 @@ public struct OutpaintEdit: ImageEdit {
             throw EditingError.knownTokensShape(expected: inputShape, got: knownTokens.shape)
         }
         let outWidth = image.width + e.left + e.right, outHeight = image.height + e.top + e.bottom
-        let canvas = GridShape(height: max(grid.height, (outHeight + s - 1) / s),
-                               width: max(grid.width, (outWidth + s - 1) / s))
+        let canvas = OutpaintEdit.canvas(width: image.width, height: image.height, margins: e, tokenStride: s, window: grid)
         let seed = seed ?? RandomSource.drawSeed()
 
         // Known tokens: blocks entirely inside the original rectangle [left, left+w) × [top, top+h).
@@ -78,7 +77,7 @@ public struct OutpaintEdit: ImageEdit {
                 known[r * canvas.width + c] = true
             }
         }
-        let stride = windowStride ?? max(1, min(grid.width, grid.height) / 2)
+        let stride = windowStride ?? OutpaintEdit.defaultStride(window: grid)
         guard stride >= 1, stride <= min(grid.width, grid.height) else {
             throw EditingError.invalidParameter(name: "windowStride", value: "\(stride)")
         }
@@ -161,12 +160,29 @@ public struct OutpaintEdit: ImageEdit {
         var column: Int
     }
 
+    /// The canvas token grid of an outpaint of a `width` × `height` image by `margins`: the
+    /// grown image in tokens of `tokenStride` pixels, at least one `window`.
+    public static func canvas(width: Int, height: Int, margins e: EdgeInsets, tokenStride s: Int, window: GridShape) -> GridShape {
+        GridShape(height: max(window.height, (height + e.top + e.bottom + s - 1) / s),
+                  width: max(window.width, (width + e.left + e.right + s - 1) / s))
+    }
+
+    /// The window stride when none is given: half the window (at least 1).
+    public static func defaultStride(window: GridShape) -> Int { max(1, min(window.width, window.height) / 2) }
+
+    /// Candidate window positions on one axis (every `stride`, plus the last): `plan` decodes at
+    /// most `candidatePositions(rows) × candidatePositions(columns)` windows, so a caller can bound
+    /// the work before planning.
+    public static func candidatePositions(_ extent: Int, _ size: Int, stride: Int) -> Int {
+        (max(0, extent - size) + stride - 1) / stride + 1
+    }
+
     /// The windows to decode, in order: candidate positions every `stride` tokens (plus the last
     /// position on each axis); repeatedly the candidate with any unknown token and the most known
     /// tokens (ties: raster order, so a panorama first grows to the left, then to the right),
     /// until every token is known.
     static func plan(canvas: GridShape, window: GridShape, stride: Int, known initial: [Bool]) -> [PlannedWindow] {
-        func positions(_ extent: Int, _ size: Int) -> [Int] {
+        func positions(_ extent: Int, _ size: Int) -> [Int] {  // candidatePositions(extent, size, stride) of them
             var p = Array(Swift.stride(from: 0, through: extent - size, by: stride))
             if p.last != extent - size { p.append(extent - size) }
             return p
