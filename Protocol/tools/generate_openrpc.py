@@ -94,8 +94,8 @@ EVICTED = {"type": "array", "items": STR,
 
 SCHEMAS: dict = {
     "ImageRef": {
-        "description": "An input image, PNG or WebP (the format is sniffed from the bytes; 8- and 16-bit, grey, RGB, RGBA, "
-                       "palette; 16-bit is reduced to 8). A string is base64, optionally as a data URL "
+        "description": "An input image, PNG, WebP or JPEG (the format is sniffed from the bytes; PNG: 8- and 16-bit, grey, RGB, RGBA, "
+                       "palette, 16-bit reduced to 8; JPEG: baseline or progressive, grey, YCbCr, CMYK/YCCK, EXIF orientation applied). A string is base64, optionally as a data URL "
                        "(\"data:image/png;base64,...\"); {\"data\"} is the same; {\"path\"} names a file the server reads, "
                        "absolute or relative to the server's working directory, inside an --allow-root directory (-32009 otherwise; "
                        "no symbolic link below a root is followed; at most maxFileBytes, -32007).",
@@ -190,7 +190,12 @@ SCHEMAS: dict = {
     }, ["x", "y", "width", "height", "scale", "grid", "tokenMask"],
         "One decoded window of the edit (image pixels) and its effective token mask."),
     "SessionSummary": obj(SESSION_SUMMARY_PROPS, SESSION_SUMMARY_REQUIRED, "A session's current state."),
-    "SessionState": obj({**SESSION_SUMMARY_PROPS, "image": S("ImageResult"), "evictedSessions": EVICTED},
+    "SessionState": obj({**SESSION_SUMMARY_PROPS, "image": S("ImageResult"), "evictedSessions": EVICTED,
+                         "tokensFrom": obj({"session": STR, "revision": NONNEG, "known": NONNEG}, ["session", "revision", "known"],
+                                           "session.open with reuseTokens: the open session revision with the same RGB samples whose "
+                                           "token grid the new session starts from, and how many known tokens it gave (absent: none matched)."),
+                         "forkedFrom": obj({"session": STR, "revision": NONNEG}, ["session", "revision"],
+                                           "session.fork: the session and revision the new session copies.")},
                         SESSION_SUMMARY_REQUIRED,
                         "A SessionSummary, with the current image (unless output.transport is \"none\"; session.export always "
                         "has it) and, after session.open, the sessions evicted to make room."),
@@ -334,7 +339,7 @@ ERRORS = {
     "InternalError": (-32603, "Internal error", "internal", "A bug; data.stage says where."),
     "SessionNotFound": (-32001, "No session", "session_not_found", "No such session (never opened, or closed). Reason session_evicted: evicted by the LRU limits."),
     "NotInitialized": (-32002, "Server not initialized", "not_initialized", "--strict only: a request other than initialize or ping before initialize."),
-    "ImageDecodeFailed": (-32003, "Cannot decode image", "image_decode_failed", "Not base64, or not a readable PNG/WebP; data.field, data.detail."),
+    "ImageDecodeFailed": (-32003, "Cannot decode image", "image_decode_failed", "Not base64, or not a readable PNG/WebP/JPEG; data.field, data.detail."),
     "MaskSizeMismatch": (-32004, "Mask size mismatch", "mask_size_mismatch", "The mask image's size differs from the image's; data.expected, data.got (\"WxH\")."),
     "ModelNotFound": (-32005, "No model", "model_not_found", "No model of that name; data.available."),
     "QueueFull": (-32006, "Too many queued requests", "queue_full", "More than limits.maxQueuedRequests waiting; data.limit."),
@@ -486,12 +491,25 @@ METHODS = [
             P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
     method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
-           [cd("image", S("ImageRef"), "The image.", required=True), P("model"), P("meta")],
+           [cd("image", S("ImageRef"), "The image.", required=True), P("model"),
+            cd("reuseTokens", {"type": "boolean", "default": False},
+               "Start from the token grid of an open session revision with the same size and RGB samples (alpha ignored), e.g. a "
+               "result the caller reopens: nothing it covers is encoded again, and edits compute what they would continuing from "
+               "that revision (answer.tokensFrom). Default false: the grid starts empty and edits match one-shot edits."),
+            P("meta")],
            result("SessionState", S("SessionState")),
            errs("InvalidParams", "ImageDecodeFailed", "ModelNotFound", "LimitExceeded", "PathNotAllowed", "IOFailed", "QueueFull",
                 "RequestCancelled", "NotInitialized", "ShuttingDown", "InternalError"), tags=["sessions"],
-           description="No progress notifications (nothing is encoded: tokens.known is 0). Opening past maxSessions or the memory budget "
-                       "evicts the least recently used sessions (answer.evictedSessions)."),
+           description="No progress notifications (nothing is encoded: tokens.known is 0, unless reuseTokens found the same image). "
+                       "Opening past maxSessions or the memory budget evicts the least recently used sessions (answer.evictedSessions)."),
+    method("session.fork", "Opens a new session holding one revision of an open session (image and token grid): a branch that "
+                           "re-encodes nothing, edited independently of the original.",
+           [P("session", required=True),
+            cd("revision", {"type": "integer", "minimum": 0}, "The revision to copy (default: the current one); -32011 if it is not kept.")],
+           result("SessionState", S("SessionState")), errs("SessionNotFound", "NoRevision", "LimitExceeded", "QueueFull", *COMMON),
+           tags=["sessions"],
+           description="The new session's only revision is 0 (no undo history); answer.forkedFrom names the source. An editor that keeps "
+                       "each result as a layer forks the result, so a later edit of that layer costs what an edit of the source costs."),
     method("session.info", "A session's state, answered at once even while an edit runs.", [P("session")],
            result("SessionSummary", S("SessionSummary")), errs("SessionNotFound", *COMMON), answered="on arrival", tags=["sessions"],
            description="Marks the session used (LRU). Answered on arrival, so in a pipe it can overtake an earlier queued edit."),
@@ -578,6 +596,7 @@ STEPS = [
       "composite": "official", "rng": "jax", "output": NONE}),
     ("generate", "generate into a new session", {"class": 9, "seed": 9, "openSession": True, "output": NONE}),
     ("session.undo", "error: nothing to undo", {"session": "s2"}),
+    ("session.fork", "branch the generated session (nothing is encoded again)", {"session": "s2"}),
     ("session.close", "close it", {"session": "s2"}),
     ("session.info", "error: closed session", {"session": "s1"}),
     ("generate", "error: steps out of range", {"class": 1, "steps": 0}),

@@ -36,3 +36,22 @@ extension RGBImage {
         return output
     }
 }
+
+extension RGBImage {
+    /// Whether `other` has the same size and the same red, green and blue samples (alpha and
+    /// layout are ignored: an RGB image and its RGBA copy with any alpha compare equal).
+    public func sameRGB(as other: RGBImage) -> Bool {
+        guard width == other.width, height == other.height else { return false }
+        if layout == other.layout, layout == .rgb { return pixels == other.pixels }
+        return pixels.withUnsafeBufferPointer { a in
+            other.pixels.withUnsafeBufferPointer { b in
+                let ca = channels, cb = other.channels
+                for p in 0..<(width * height) {
+                    let i = p * ca, j = p * cb
+                    if a[i] != b[j] || a[i + 1] != b[j + 1] || a[i + 2] != b[j + 2] { return false }
+                }
+                return true
+            }
+        }
+    }
+}

@@ -60,8 +60,11 @@ public final class EditService: Sendable {
     // MARK: Sessions
 
     /// Opens a session on `image` with an empty token grid (opening encodes nothing).
-    public func openSession(image: RGBImage, model name: String?, cancellation: Cancellation = Cancellation())
-        throws(AppError) -> (SessionSnapshot, evicted: [String])
+    /// Opens a session on `image` (nothing is encoded). With `reuseTokens`, its token grid starts
+    /// from an open session revision with identical RGB samples (see `SessionStore.open`).
+    public func openSession(image: RGBImage, model name: String?, reuseTokens: Bool = false,
+                            cancellation: Cancellation = Cancellation())
+        throws(AppError) -> (SessionSnapshot, evicted: [String], tokensFrom: SessionStore.TokenSource?)
     {
         let model = try model(name)
         try cancellation.check(stage: "decoding")
@@ -69,9 +72,10 @@ public final class EditService: Sendable {
         do { shape = try model.editor().tokenShape(width: image.width, height: image.height) } catch {
             throw AppError.from(error, stage: "opening")
         }
-        let (id, evicted) = try sessions.open(model: model.name, revision: Revision(
-            image: image, tokens: TokenGrid(width: shape.width, height: shape.height), operation: .open))
-        return (try sessions.snapshot(id), evicted)
+        let (id, evicted, source) = try sessions.open(model: model.name, revision: Revision(
+            image: image, tokens: TokenGrid(width: shape.width, height: shape.height), operation: .open),
+            reuseTokens: reuseTokens)
+        return (try sessions.snapshot(id), evicted, source)
     }
 
     // MARK: Edits
@@ -84,7 +88,7 @@ public final class EditService: Sendable {
                                 seed: try seed(r.decoding))
         var outcome = try execute(edit, model: model, source: nil, operation: .generate, control: control, started: started)
         if r.openSession {
-            let (id, evicted) = try sessions.open(model: model.name, revision: Revision(
+            let (id, evicted, _) = try sessions.open(model: model.name, revision: Revision(
                 image: outcome.result.image, tokens: outcome.result.tokens, operation: .generate, seed: outcome.result.seed))
             outcome.session = try sessions.snapshot(id)
             outcome.evicted = evicted

@@ -93,19 +93,40 @@ public final class SessionStore: Sendable {
 
     public init(limits: SessionLimits = SessionLimits()) { self.limits = limits }
 
-    /// Opens a session; returns its id and the ids evicted to make room.
-    public func open(model: String, revision: Revision) throws(AppError) -> (id: String, evicted: [String]) {
+    /// Where an opened session's tokens came from: a revision of an open session whose image has
+    /// the same RGB samples (alpha is not tokenized), so its token grid describes the new image.
+    public struct TokenSource: Sendable, Hashable {
+        public let session: String
+        public let revision: Int
+        /// Known tokens taken over.
+        public let known: Int
+    }
+
+    /// Opens a session; returns its id and the ids evicted to make room. With `reuseTokens`, the
+    /// first revision starts from the token grid of the open session revision (same model, same
+    /// size, byte-identical RGB samples) with the most known tokens, so opening an earlier
+    /// result again (an editor's result layer, a file written by an edit) re-encodes nothing:
+    /// edits then compute exactly what they would continuing from that revision.
+    public func open(model: String, revision: Revision, reuseTokens: Bool = false)
+        throws(AppError) -> (id: String, evicted: [String], tokensFrom: TokenSource?)
+    {
         guard revision.bytes <= limits.memoryBudgetBytes else {
             throw AppError(.limitExceeded, "The image needs \(revision.bytes) bytes, over the session memory budget of \(limits.memoryBudgetBytes)",
                                    details: ["limit": .int(limits.memoryBudgetBytes), "got": .int(revision.bytes)])
         }
         return state.withLock { s in
+            var first = revision
+            var source: TokenSource?
+            if reuseTokens, let (entry, index, known) = Self.sameImage(s, model: model, as: revision) {
+                first.tokens = entry.revisions[index].tokens
+                source = TokenSource(session: entry.id, revision: index + entry.firstNumber, known: known)
+            }
             s.clock += 1
             let id = "s\(s.nextID)"
             s.nextID += 1
-            s.entries[id] = Entry(id: id, model: model, first: revision, use: s.clock)
+            s.entries[id] = Entry(id: id, model: model, first: first, use: s.clock)
             let evicted = Self.evict(&s, limits: limits, keep: id)
-            return (id, evicted)
+            return (id, evicted, source)
         }
     }
 
@@ -158,6 +179,30 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// Opens a new session holding one revision of `id` (nil: its current one) as its only
+    /// revision, image and token grid alike: a branch that later edits of either session leave
+    /// alone. Returns the new snapshot and the ids evicted to make room.
+    public func fork(_ id: String, revision number: Int? = nil)
+        throws(AppError) -> (SessionSnapshot, evicted: [String], from: Int)
+    {
+        try state.withLock { s throws(AppError) in
+            let entry = try Self.entry(&s, id)
+            let index = number.map { $0 - entry.firstNumber } ?? entry.current
+            guard index >= 0, index < entry.revisions.count else {
+                throw AppError(.noRevision, "Session \(id) has no revision \(number ?? 0) (it keeps \(entry.firstNumber)...\(entry.firstNumber + entry.revisions.count - 1))",
+                               details: ["session": .string(id), "revision": .int(number ?? 0),
+                                         "first": .int(entry.firstNumber), "last": .int(entry.firstNumber + entry.revisions.count - 1)])
+            }
+            s.clock += 1
+            let newID = "s\(s.nextID)"
+            s.nextID += 1
+            let branch = Entry(id: newID, model: entry.model, first: entry.revisions[index], use: s.clock)
+            s.entries[newID] = branch
+            let evicted = Self.evict(&s, limits: limits, keep: newID)
+            return (Self.snapshot(branch), evicted, index + entry.firstNumber)
+        }
+    }
+
     /// Closes a session.
     public func close(_ id: String) throws(AppError) {
         try state.withLock { s throws(AppError) in
@@ -190,6 +235,22 @@ public final class SessionStore: Sendable {
         s.clock += 1
         entry.lastUse = s.clock
         return entry
+    }
+
+    /// The revision (of any open session of `model`) whose image has `revision`'s size and RGB
+    /// samples and whose grid has the most known tokens (at least one); nil if none.
+    private static func sameImage(_ s: State, model: String, as revision: Revision) -> (Entry, Int, Int)? {
+        let image = revision.image
+        var best: (Entry, Int, Int)?
+        for entry in s.entries.values where entry.model == model {
+            for (i, r) in entry.revisions.enumerated()
+            where r.image.width == image.width && r.image.height == image.height && r.tokens.shape == revision.tokens.shape {
+                let known = r.tokens.tokens.reduce(0) { $0 + ($1 == TokenGrid.missing ? 0 : 1) }
+                guard known > (best?.2 ?? 0), r.image.sameRGB(as: image) else { continue }
+                best = (entry, i, known)
+            }
+        }
+        return best
     }
 
     private static func snapshot(_ entry: Entry) -> SessionSnapshot {

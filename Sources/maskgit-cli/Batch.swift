@@ -17,7 +17,7 @@ struct Batch: ParsableCommand {
         commandName: "batch",
         abstract: "Run many edits with one model load: folders of images and masks, or a JSONL manifest.",
         discussion: """
-        Folders (IOPaint's convention): every PNG/WebP in --images is inpainted with the mask of \
+        Folders (IOPaint's convention): every PNG/WebP/JPEG in --images is inpainted with the mask of \
         the same name (or stem.png) in --masks; white = regenerate. Outputs: OUTPUT/<stem>.png.
 
         Manifest: one JSON object per line with the protocol's parameter names \
@@ -55,7 +55,7 @@ struct Batch: ParsableCommand {
     @Option(help: "A JSONL manifest (one edit per line).")
     var manifest: String?
 
-    @Option(help: "A folder of images (PNG or WebP) to edit.")
+    @Option(help: "A folder of images (PNG, WebP or JPEG) to edit.")
     var images: String?
 
     @Option(help: "A folder of masks matched to --images by name (white = regenerate).")

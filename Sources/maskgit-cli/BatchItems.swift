@@ -237,9 +237,9 @@ enum BatchItems {
 
     // MARK: Folders
 
-    static let imageExtensions: Set<String> = ["png", "webp"]
+    static let imageExtensions: Set<String> = ["png", "webp", "jpg", "jpeg", "jpe", "jfif"]
 
-    /// Every PNG or WebP in `images` (not recursive, in byte order of the names), each with the
+    /// Every PNG, WebP or JPEG in `images` (not recursive, in byte order of the names), each with the
     /// mask of the same name in `masks` (or the same stem with .png/.webp); white = regenerate.
     static func folders(images: URL, masks: URL?, op: EditKind, defaults: JSONObject) throws -> [BatchItem] {
         let fm = FileManager.default

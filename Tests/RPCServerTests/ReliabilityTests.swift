@@ -163,7 +163,7 @@ final class ReliabilityTests: XCTestCase {
         var limits = SessionLimits()
         limits.memoryBudgetBytes = 1 << 20
         let store = SessionStore(limits: limits)
-        let (id, _) = try store.open(model: "m", revision: revision(256))
+        let (id, _, _) = try store.open(model: "m", revision: revision(256))
         for i in 0..<31 {
             let s = try store.snapshot(id)
             _ = try store.commit(id, base: s.revision, revision: revision(256, .inpaint, seed: UInt64(i)))
@@ -183,7 +183,7 @@ final class ReliabilityTests: XCTestCase {
         var limits = SessionLimits()
         limits.maxSessions = 1
         let store = SessionStore(limits: limits)
-        let (first, _) = try store.open(model: "m", revision: revision(8))
+        let (first, _, _) = try store.open(model: "m", revision: revision(8))
         for _ in 0..<1500 { _ = try store.open(model: "m", revision: revision(8)) }
         XCTAssertThrowsError(try store.snapshot(first)) {
             XCTAssertEqual(wire($0)?.data?.objectValue?["reason"], .string("session_evicted"))

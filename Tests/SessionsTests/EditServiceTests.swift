@@ -29,7 +29,7 @@ final class EditServiceTests: XCTestCase {
 
     func testInpaintOnASessionWithoutJSON() throws {
         let service = EditService(models: [Self.model])
-        let (opened, evicted) = try service.openSession(image: Self.picture(width: 32, height: 32), model: nil)
+        let (opened, evicted, _) = try service.openSession(image: Self.picture(width: 32, height: 32), model: nil)
         XCTAssertEqual(opened.revision, 0)
         XCTAssertEqual(opened.current.operation, .open)
         XCTAssertTrue(evicted.isEmpty)
@@ -50,6 +50,54 @@ final class EditServiceTests: XCTestCase {
         for y in 0..<32 { for x in 0..<32 where x >= 12 + band || y >= 12 + band {
             XCTAssertEqual(image.pixels[(y * 32 + x) * 3], before.pixels[(y * 32 + x) * 3], "(\(x), \(y))")
         } }
+    }
+
+    /// A result reopened with reuseTokens, or forked, edits exactly as the original session would
+    /// continue (same tokens, so same pixels) and encodes nothing it covers; without reuseTokens
+    /// a reopened result starts from an empty grid.
+    func testForkAndReuseTokensContinueFromTheResultsTokens() throws {
+        let service = EditService(models: [Self.model])
+        let (opened, _, _) = try service.openSession(image: Self.picture(width: 32, height: 32), model: nil)
+        func inpaint(_ id: String, x: Int, seed: Int) throws -> EditOutcome {
+            try service.inpaint(InpaintRequest(source: .session(id), classRef: .label(1), decoding: DecodingRequest(seed: seed, steps: 4, schedule: .linear),
+                                               region: RegionOptions(mask: MaskRequest(rects: [RectRequest(x: x, y: 4, width: 8, height: 8)]))))
+        }
+        let first = try inpaint(opened.id, x: 4, seed: 7)
+        let result = try XCTUnwrap(first.session).current
+        let known = result.tokens.tokens.filter { $0 != TokenGrid.missing }.count
+        XCTAssertGreaterThan(known, 0)
+
+        let (branch, _, from) = try service.sessions.fork(opened.id)
+        XCTAssertEqual(from, 1)
+        XCTAssertEqual(branch.revision, 0)
+        XCTAssertFalse(branch.canUndo)
+        XCTAssertEqual(branch.current.tokens, result.tokens)
+        XCTAssertEqual(branch.current.image, result.image)
+
+        // The same image as an RGBA copy (alpha is not tokenized) finds the result's tokens.
+        var rgba = RGBImage(width: 32, height: 32, layout: .rgba, filledWith: 9)
+        for p in 0..<(32 * 32) { for k in 0..<3 { rgba.pixels[p * 4 + k] = result.image.pixels[p * 3 + k] } }
+        let (reopened, _, source) = try service.openSession(image: rgba, model: nil, reuseTokens: true)
+        XCTAssertEqual(source?.known, known)
+        XCTAssertEqual(reopened.current.tokens, result.tokens)
+        let (fresh, _, none) = try service.openSession(image: result.image, model: nil)
+        XCTAssertNil(none)
+        XCTAssertEqual(fresh.current.tokens.tokens.filter { $0 != TokenGrid.missing }.count, 0)
+        // One changed byte: no reuse.
+        var other = result.image
+        other.pixels[100] ^= 1
+        XCTAssertNil(try service.openSession(image: other, model: nil, reuseTokens: true).tokensFrom)
+
+        // A second edit continues identically in the original, the fork and the reopened copy.
+        let continued = try inpaint(opened.id, x: 18, seed: 8)
+        let onBranch = try inpaint(branch.id, x: 18, seed: 8)
+        let onReopened = try inpaint(reopened.id, x: 18, seed: 8)
+        XCTAssertEqual(onBranch.result.image.pixels, continued.result.image.pixels)
+        XCTAssertEqual(Array(onReopened.result.image.pixels.enumerated().filter { $0.offset % 4 != 3 }.map(\.element)),
+                       continued.result.image.pixels)
+        // The fork kept its own history: its revision 0 is still the first result.
+        XCTAssertEqual(try service.sessions.move(branch.id, by: -1).current.image, result.image)
+        XCTAssertThrowsError(try service.sessions.fork(opened.id, revision: 9))
     }
 
     func testValidationNamesTheFieldWithTheOneSetOfBounds() throws {
@@ -100,7 +148,7 @@ final class EditServiceTests: XCTestCase {
     func testOutpaintDropsCachedTokensOfPartlyOriginalBlocks() throws {
         let service = EditService(models: [Self.model])
         // 18 px wide at stride 4: the block at columns 16..<20 holds 2 original and 2 new pixels.
-        let (opened, _) = try service.openSession(image: Self.picture(width: 18, height: 16), model: nil)
+        let (opened, _, _) = try service.openSession(image: Self.picture(width: 18, height: 16), model: nil)
         let outcome = try service.outpaint(OutpaintRequest(source: .session(opened.id), classRef: .label(0),
                                                            decoding: DecodingRequest(seed: 3, steps: 2), right: 6))
         let tokens = outcome.result.tokens

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from PIL import Image as PILImage
 
 #: What the client sends as an image: a PIL image, a numpy array (H×W×3 or H×W×4 RGB(A), H×W
-#: grey; uint8, bool, or floats in 0...1), the bytes of a PNG/WebP file, a local path, or an
+#: grey; uint8, bool, or floats in 0...1), the bytes of a PNG/WebP/JPEG file, a local path, or an
 #: ImageRef dict passed through.
 ImageLike = Union["PILImage.Image", "numpy.ndarray[Any, Any]", bytes, bytearray, str, "os.PathLike[str]", Dict[str, Any]]
 #: A rectangle: (x, y, width, height) or a Rect dict.

@@ -10,7 +10,7 @@ public func makeMethods(context: ServerContext, methodNames: @escaping @Sendable
     [
         InitializeMethod(context: context, methodNames: methodNames), PingMethod(), DiscoverMethod(context: context),
         ModelsListMethod(context: context),
-        SessionOpenMethod(context: context), SessionInfoMethod(context: context),
+        SessionOpenMethod(context: context), SessionForkMethod(context: context), SessionInfoMethod(context: context),
         SessionUndoMethod(context: context), SessionRedoMethod(context: context),
         SessionExportMethod(context: context), SessionCloseMethod(context: context), SessionListMethod(context: context),
     ] + editMethods(context: context).map { $0 as any RPCMethod }
