@@ -212,6 +212,9 @@ let package = Package(
         .executableTarget(
             name: "maskgit-bench",
             dependencies: [
+                "Editing",
+                "Engine",
+                "ImageCodecs",
                 "Tensors",
                 "Checkpoints",
                 "VQGAN",

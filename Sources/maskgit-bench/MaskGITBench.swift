@@ -80,6 +80,21 @@ struct MaskGITBench: ParsableCommand {
     @Option(help: "Class label of a --serve-generation round.")
     var label: Int = 1
 
+    @Option(help: "Time an outpaint of a WxH photo-like image instead (OutpaintBench.swift), on the first --model (default Models/default).")
+    var outpaint: String?
+
+    @Option(help: "--outpaint margins: left,top,right,bottom in pixels.")
+    var margins: String = "160,0,160,0"
+
+    @Option(help: "--outpaint window stride in tokens (default: the edit's area plan).")
+    var windowStride: Int?
+
+    @Option(help: "--outpaint decoding steps (default: the model's outpaint default).")
+    var outpaintSteps: Int?
+
+    @Flag(help: "--outpaint: decode the windows one by one (no batched transformer calls).")
+    var noBatchWindows = false
+
     enum FilePreference: String, ExpressibleByArgument, CaseIterable {
         case msgpack, safetensors
     }
@@ -93,6 +108,11 @@ struct MaskGITBench: ParsableCommand {
             let dir = URL(fileURLWithPath: fullSize)
             try GenerationServer.run(tokenizer: dir.appendingPathComponent("tokenizer.msgpack"),
                                      transformer: dir.appendingPathComponent("transformer.msgpack"), steps: steps, label: label)
+            return
+        }
+        if let outpaint {
+            try OutpaintBench.run(model: model.first ?? "Models/default", size: outpaint, margins: margins, repeats: repeats,
+                                  stride: windowStride, batch: !noBatchWindows, steps: outpaintSteps)
             return
         }
         if kernels {
