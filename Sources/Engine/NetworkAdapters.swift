@@ -65,6 +65,12 @@ public struct NetworkPredictor: TokenPredictor {
         return try network.codeLogits(batch: batch).map(\.storage)
     }
 
+    /// Independent passes (lockstep windows, each maybe with its guidance pair) in one forward pass.
+    public func logits(batch: [PredictorPass]) throws -> [[Float]] {
+        let sequences = try batch.map { [try classToken($0.condition)] + $0.tokens }
+        return try network.codeLogits(batch: sequences).map(\.storage)
+    }
+
     private func classToken(_ condition: Conditioning) throws -> Int32 {
         let classToken: Int32
         switch condition {

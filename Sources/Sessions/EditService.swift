@@ -127,16 +127,15 @@ public final class EditService: Sendable {
                            details: ["limit": .int(limits.maxPixels), "got": .int(newPixels)])
         }
         let stride = try check(r.windowStride, RequestBounds.windowStride, field: "windowStride")
-        // Bounded before any planning: the windows an outpaint may decode are at most the
-        // candidate positions of OutpaintEdit.plan (every `stride` tokens plus the last one on
-        // each axis of the canvas grid), and each costs `steps` transformer passes.
+        // Bounded before decoding: the area plan's window count (cheap to plan), or for an
+        // explicit stride the candidate positions of the greedy plan (every `stride` tokens plus
+        // the last one on each axis of the canvas grid), before planning; each window costs
+        // `steps` transformer passes.
         let grid = model.predictor.gridShape
-        let canvas = OutpaintEdit.canvas(width: image.width, height: image.height, margins: margins,
-                                         tokenStride: model.tokenizer.tokenStride, window: grid)
         // A stride over the window is refused by the edit; bound with the largest it accepts.
-        let step = min(stride ?? OutpaintEdit.defaultStride(window: grid), max(1, min(grid.width, grid.height)))
-        let windows = OutpaintEdit.candidatePositions(canvas.height, grid.height, stride: step)
-            * OutpaintEdit.candidatePositions(canvas.width, grid.width, stride: step)
+        let windows = OutpaintEdit.windowCount(width: image.width, height: image.height, margins: margins,
+                                               tokenStride: model.tokenizer.tokenStride, window: grid,
+                                               stride: stride.map { min($0, max(1, min(grid.width, grid.height))) })
         guard windows <= limits.maxOutpaintWindows else {
             throw AppError(.limitExceeded,
                            "The outpaint would plan up to \(windows) windows, over the limit of \(limits.maxOutpaintWindows) (use a larger windowStride or smaller margins)",
@@ -199,10 +198,11 @@ public final class EditService: Sendable {
         let result: EditResult
         do {
             result = try editor.apply(edit) { p in
-                let done = p.window * p.decoding.totalSteps + p.decoding.stepsDone
+                let done = p.completedSteps
                 steps.store(done, ordering: .relaxed)
-                control.progress?(Double(done), Double(p.windowCount * p.decoding.totalSteps),
-                                  "window \(p.window + 1)/\(p.windowCount), step \(p.decoding.stepsDone)/\(p.decoding.totalSteps)")
+                let windows = p.windowsInStep > 1 ? "windows \(p.window + 1)-\(p.window + p.windowsInStep)" : "window \(p.window + 1)"
+                control.progress?(Double(done), Double(p.totalSteps),
+                                  "\(windows)/\(p.windowCount), step \(p.decoding.stepsDone)/\(p.decoding.totalSteps)")
                 return !control.cancellation.isCancelled
             }
         } catch {

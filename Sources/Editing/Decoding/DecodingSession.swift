@@ -139,13 +139,73 @@ public struct DecodingSession: Sendable {
     @discardableResult
     public mutating func step() throws -> DecodingProgress {
         guard !isFinished else { return progress }
+        return try advance(logits: try guidedLogits(step: nextStep))
+    }
+
+    /// The forward passes the next step needs, in order: the condition's, then the
+    /// unconditional one under guidance. Empty when finished.
+    public var pendingPasses: [PredictorPass] {
+        guard !isFinished else { return [] }
+        let conditions: [Conditioning] = options.guidance != nil ? [condition, .unconditional] : [condition]
+        return conditions.map { PredictorPass(tokens: currentTokens, condition: $0) }
+    }
+
+    /// Runs the next step with the logits of `pendingPasses` (same order, one [N, V] array
+    /// each), computed elsewhere: the same step as `step()` given the same logits.
+    @discardableResult
+    public mutating func step(passLogits: [[Float]]) throws -> DecodingProgress {
+        guard !isFinished else { return progress }
+        let expected = predictor.gridShape.count * predictor.codebookSize
+        if let guidance = options.guidance {
+            guard passLogits.count == 2 else {
+                throw DecodingError.logitsCount(expected: 2 * expected, got: passLogits.reduce(0) { $0 + $1.count })
+            }
+            return try advance(logits: try Self.guided(cond: passLogits[0], uncond: passLogits[1], expected: expected,
+                                                       weight: guidance.weight(step: nextStep, totalSteps: options.steps)))
+        }
+        guard passLogits.count == 1, passLogits[0].count == expected else {
+            throw DecodingError.logitsCount(expected: expected, got: passLogits.reduce(0) { $0 + $1.count })
+        }
+        return try advance(logits: passLogits[0])
+    }
+
+    /// One step of every unfinished session, all their forward passes in one
+    /// `logits(batch:)` call of the first one's predictor (`batched` false: each session's
+    /// `step()` on its own, the reference). The sessions must share that predictor. Each session
+    /// keeps its own random streams, so the result equals stepping them one by one whenever
+    /// the predictor's batched logits equal its single ones.
+    public static func stepTogether(_ sessions: inout [DecodingSession], batched: Bool = true) throws {
+        guard batched else {
+            for i in sessions.indices where !sessions[i].isFinished { try sessions[i].step() }
+            return
+        }
+        var passes: [PredictorPass] = [], owners: [Int] = []
+        for (i, session) in sessions.enumerated() {
+            let p = session.pendingPasses
+            passes += p
+            owners += [Int](repeating: i, count: p.count)
+        }
+        guard let first = sessions.first(where: { !$0.isFinished }) else { return }
+        let logits = try first.predictor.logits(batch: passes)
+        guard logits.count == passes.count else {
+            throw DecodingError.logitsCount(expected: passes.count, got: logits.count)
+        }
+        var start = 0
+        while start < passes.count {
+            var end = start
+            while end < passes.count, owners[end] == owners[start] { end += 1 }
+            try sessions[owners[start]].step(passLogits: Array(logits[start..<end]))
+            start = end
+        }
+    }
+
+    /// Samples and re-masks step `nextStep` given its (guided) logits [N, V].
+    private mutating func advance(logits: [Float]) throws -> DecodingProgress {
         let t = nextStep
         let steps = options.steps
         let n = predictor.gridShape.count
         let v = predictor.codebookSize
         let mask = predictor.maskTokenID
-
-        let logits = try guidedLogits(step: t)  // [N, V]
         let sampler = TokenSampler(codebookSize: v, temperature: options.temperature.value(step: t, totalSteps: steps),
                                    topK: options.topK)
         let stepRandom = random.child(UInt64(t))
@@ -204,16 +264,22 @@ public struct DecodingSession: Sendable {
             let w = guidance.weight(step: t, totalSteps: options.steps)
             let pair = try predictor.logits(tokens: currentTokens, conditions: [condition, .unconditional])
             guard pair.count == 2 else { throw DecodingError.logitsCount(expected: 2 * expected, got: pair.count) }
-            let cond = pair[0], uncond = pair[1]
-            guard cond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: cond.count) }
-            guard uncond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: uncond.count) }
-            var out = cond
-            for i in 0..<expected { out[i] = (1 + w) * cond[i] - w * uncond[i] }
-            return out
+            return try Self.guided(cond: pair[0], uncond: pair[1], expected: expected, weight: w)
         }
         let logits = try predictor.logits(tokens: currentTokens, condition: condition)
         guard logits.count == expected else { throw DecodingError.logitsCount(expected: expected, got: logits.count) }
         return logits
+    }
+}
+
+extension DecodingSession {
+    /// (1 + w)·cond − w·uncond, both [N, V] of `expected` values.
+    fileprivate static func guided(cond: [Float], uncond: [Float], expected: Int, weight w: Float) throws -> [Float] {
+        guard cond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: cond.count) }
+        guard uncond.count == expected else { throw DecodingError.logitsCount(expected: expected, got: uncond.count) }
+        var out = cond
+        for i in 0..<expected { out[i] = (1 + w) * cond[i] - w * uncond[i] }
+        return out
     }
 }
 

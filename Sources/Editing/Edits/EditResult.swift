@@ -53,10 +53,19 @@ public struct EditResult: Sendable {
 
 /// Progress of an edit: which window, and the decoder's progress inside it.
 public struct EditProgress: Sendable, Hashable {
-    /// 0-based index of the window being decoded.
+    /// 0-based index of the window being decoded (the first of `windowsInStep` decoded in
+    /// lockstep, see OutpaintEdit).
     public var window: Int
     public var windowCount: Int
     public var decoding: DecodingProgress
+    /// Windows `window ..< window + windowsInStep` ran this step together (1 unless batched);
+    /// all are at `decoding`'s step.
+    public var windowsInStep: Int = 1
+
+    /// Window steps done in the whole edit: earlier windows complete, plus this step's windows.
+    public var completedSteps: Int { window * decoding.totalSteps + windowsInStep * decoding.stepsDone }
+    /// Window steps of the whole edit.
+    public var totalSteps: Int { windowCount * decoding.totalSteps }
 }
 
 /// Errors of the edits.

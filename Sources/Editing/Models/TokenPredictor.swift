@@ -38,11 +38,33 @@ public protocol TokenPredictor: Sendable {
     /// one [N, V] array per condition. The default implementation calls `logits(tokens:condition:)`
     /// once per condition; a network conformer can batch them.
     func logits(tokens: [Int32], conditions: [Conditioning]) throws -> [[Float]]
+
+    /// Independent forward passes (different tokens and conditions, e.g. the windows of an
+    /// outpaint decoded in lockstep) in one call; returns one [N, V] array per pass, in order.
+    /// The default implementation calls `logits(tokens:condition:)` once per pass; a network
+    /// conformer runs them as one batch.
+    func logits(batch: [PredictorPass]) throws -> [[Float]]
+}
+
+/// One forward pass of a batch: the grid's tokens ([N], mask id at unknown positions) and the
+/// condition.
+public struct PredictorPass: Sendable, Hashable {
+    public var tokens: [Int32]
+    public var condition: Conditioning
+
+    public init(tokens: [Int32], condition: Conditioning) {
+        self.tokens = tokens
+        self.condition = condition
+    }
 }
 
 extension TokenPredictor {
     public func logits(tokens: [Int32], conditions: [Conditioning]) throws -> [[Float]] {
         try conditions.map { try logits(tokens: tokens, condition: $0) }
+    }
+
+    public func logits(batch: [PredictorPass]) throws -> [[Float]] {
+        try batch.map { try logits(tokens: $0.tokens, condition: $0.condition) }
     }
 
     /// Whether classifier-free guidance and `.unconditional` are available.
