@@ -480,10 +480,13 @@ METHODS = [
             cd("right", {"type": "integer", "minimum": 0, "maximum": 65536, "default": 0}, "Pixels added on the right."),
             cd("bottom", {"type": "integer", "minimum": 0, "maximum": 65536, "default": 0}, "Pixels added at the bottom."),
             cd("windowStride", {"type": "integer", "minimum": 1, "maximum": 4096},
-               "Tokens between successive windows along the new margin; default half the token grid.")
+               "Tokens between candidate windows of the greedy plan (most known tokens next). Default: none, the "
+               "area plan: windows over the new margins only, growing outwards from the original, consecutive windows "
+               "overlapping by a quarter of the window, independent windows decoded in lockstep (batched).")
             , P("class")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS, tags=["edits"],
-           description="At least one margin must be above 0. Margins are filled window by window (answer.windows); progress "
+           description="At least one margin must be above 0. Margins are filled in native-size windows (answer.windows, in decode "
+                       "order); windows that do not overlap decode together, one batched transformer call per step. Progress "
                        "counts every decoding step of every window, so a wide outpaint is a long request worth cancelling."),
     method("classEdit", "Regenerates a region as another class (the official class-conditional edit: startStep 2 of 12).",
            [P("image"), P("editSession"), cd("rect", S("Rect"), "The region, as a rectangle (or give `mask`)."),
@@ -557,7 +560,7 @@ METHODS = [
            [cd("progressToken", S("ProgressToken"), "The request's token.", required=True),
             cd("progress", {"type": "number", "minimum": 0}, "Steps done; strictly increasing.", required=True),
             cd("total", {"type": "number", "minimum": 0}, "Steps planned: windows × decoding steps (session.open: tiles)."),
-            cd("message", STR, "E.g. \"window 1/3, step 4/12\".")], None, [], notification=True,
+            cd("message", STR, "E.g. \"window 1/3, step 4/12\" (\"windows 5-8/64, step 4/12\" for windows decoded together).")], None, [], notification=True,
            direction="server-to-client", tags=["progress"],
            description="Sent at most once per decoding step, never after the request's answer (they are written by the same "
                        "thread, in order). Notifications are never answered."),

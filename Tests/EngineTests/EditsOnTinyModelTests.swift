@@ -1,4 +1,4 @@
-import Editing
+@testable import Editing
 import Engine
 import Foundation
 import ImageCodecs
@@ -125,6 +125,24 @@ final class EditsOnTinyModelTests: XCTestCase {
             let constant = (1..<16).allSatisfy { y in Array(result.image.pixels[((y * 48 + x) * 3)..<((y * 48 + x) * 3 + 3)]) == first }
             XCTAssertFalse(constant, "column \(x) is a constant-colour seam")
         }
+    }
+
+    func testOutpaintBatchedWindowsEqualOneByOneOnTheNetwork() throws {
+        // The lockstep waves batch the windows' passes into one transformer call per step; the
+        // network's batched forward gives the logits of its single ones, so the bytes agree.
+        let editor = try Self.model.editor()
+        let image = Self.picture(width: 16, height: 16)
+        func run(_ batched: Bool) throws -> EditResult {
+            try editor.apply(OutpaintEdit(image: image, margins: EdgeInsets(left: 24, top: 4, right: 28), condition: .classLabel(1),
+                                          seed: 8, batchWindows: batched))
+        }
+        let batched = try run(true), single = try run(false)
+        XCTAssertGreaterThan(OutpaintEdit.waves(OutpaintEdit.plannedWindows(
+            OutpaintEdit.layout(width: 16, height: 16, margins: EdgeInsets(left: 24, top: 4, right: 28), tokenStride: 4,
+                                window: editor.predictor.gridShape), window: editor.predictor.gridShape, stride: nil),
+            window: editor.predictor.gridShape).map(\.count).max() ?? 0, 1, "some wave has several windows")
+        XCTAssertEqual(batched.tokens, single.tokens)
+        XCTAssertEqual(batched.image, single.image)
     }
 
     func testInpaintSameSeedSameBytesOtherSeedOtherImage() throws {

@@ -1,0 +1,154 @@
+// The outpaint's area plan and its lockstep decode: coverage, context, window count, batched =
+// unbatched, untouched original pixels.
+
+import ImageCodecs
+import XCTest
+@testable import Editing
+
+/// Records the batch sizes of `logits(batch:)` and the single calls.
+final class BatchLog: @unchecked Sendable {
+    var batches: [Int] = []
+    var singles = 0
+}
+
+struct BatchCountingPredictor: TokenPredictor {
+    var base: FakePredictor
+    let log: BatchLog
+    var codebookSize: Int { base.codebookSize }
+    var gridShape: GridShape { base.gridShape }
+    var maskTokenID: Int32 { base.maskTokenID }
+    var numClasses: Int { base.numClasses }
+    var nullClassID: Int? { base.nullClassID }
+    func logits(tokens: [Int32], condition: Conditioning) throws -> [Float] {
+        log.singles += 1
+        return try base.logits(tokens: tokens, condition: condition)
+    }
+    func logits(batch: [PredictorPass]) throws -> [[Float]] {
+        log.batches.append(batch.count)
+        return try batch.map { try base.logits(tokens: $0.tokens, condition: $0.condition) }
+    }
+}
+
+final class OutpaintPlanTests: XCTestCase {
+    let window = GridShape(height: 8, width: 8)
+
+    /// Every new token in some window, every window on the canvas, for many shapes.
+    func testAreaPlanCoversEveryNewToken() {
+        let source = RandomSource(seed: 77)
+        for trial in 0..<300 {
+            let u = (0..<6).map { source.child(UInt64(trial)).uint64(at: $0) }
+            let w = 1 + Int(u[0] % 90), h = 1 + Int(u[1] % 70)
+            let m = (2..<6).map { Int(u[$0] % 4) == 0 ? 0 : Int((u[$0] >> 8) % 100) }
+            let margins = EdgeInsets(left: m[0], top: m[1], right: m[2], bottom: m[3])
+            let layout = OutpaintEdit.layout(width: w, height: h, margins: margins, tokenStride: 4, window: window)
+            let plan = OutpaintEdit.plannedWindows(layout, window: window, stride: nil)
+            let canvas = layout.canvas
+            var covered = layout.known
+            for p in plan {
+                XCTAssertTrue(p.row >= 0 && p.column >= 0 && p.row + 8 <= canvas.height && p.column + 8 <= canvas.width,
+                              "\(w)x\(h) \(margins): window \(p) off the \(canvas) canvas")
+                for r in p.row..<(p.row + 8) { for c in p.column..<(p.column + 8) { covered[r * canvas.width + c] = true } }
+            }
+            let left = (0..<canvas.count).filter { layout.target[$0] && !covered[$0] }
+            XCTAssertTrue(left.isEmpty, "\(w)x\(h) \(margins): tokens \(left.prefix(5)) in no window")
+            XCTAssertEqual(OutpaintEdit.windowCount(width: w, height: h, margins: margins, tokenStride: 4, window: window, stride: nil),
+                           plan.count)
+        }
+    }
+
+    /// The 640x360 +160/+160 of the issue at S = 8: 64 windows (the half-stride candidate plan
+    /// took 110), each seeing at least a quarter of its tokens (the original's or earlier
+    /// windows'), in 8 waves of 8 independent windows.
+    func testWideOutpaintUsesFewerWindowsEachWithAQuarterInView() {
+        let margins = EdgeInsets(left: 160, right: 160)
+        let layout = OutpaintEdit.layout(width: 640, height: 360, margins: margins, tokenStride: 8, window: window)
+        let plan = OutpaintEdit.plannedWindows(layout, window: window, stride: nil)
+        let candidate = OutpaintEdit.plannedWindows(layout, window: window, stride: OutpaintEdit.defaultStride(window: window))
+        XCTAssertEqual(candidate.count, 110)
+        XCTAssertEqual(plan.count, 64)
+        XCTAssertLessThan(plan.count, candidate.count)
+        XCTAssertEqual(OutpaintEdit.waves(plan, window: window).map(\.count), [Int](repeating: 8, count: 8))
+        var have = layout.known
+        let width = layout.canvas.width
+        for p in plan {
+            var inView = 0
+            for r in p.row..<(p.row + 8) { for c in p.column..<(p.column + 8) where have[r * width + c] { inView += 1 } }
+            XCTAssertGreaterThanOrEqual(inView, 16, "window \(p)")
+            for r in p.row..<(p.row + 8) { for c in p.column..<(p.column + 8) { have[r * width + c] = true } }
+        }
+        // Windows of one wave share no token.
+        for wave in OutpaintEdit.waves(plan, window: window) {
+            for i in wave { for j in wave where i < j {
+                XCTAssertFalse(abs(plan[i].row - plan[j].row) < 8 && abs(plan[i].column - plan[j].column) < 8)
+            } }
+        }
+    }
+
+    /// The lockstep decode with batched transformer calls gives the tokens and bytes of the same
+    /// plan stepped window by window, in fewer predictor calls.
+    func testBatchedAndUnbatchedLockstepGiveIdenticalResults() throws {
+        let input = testImage(width: 40, height: 24, seed: 5)
+        var options = DecodingOptions.official
+        options.guidance = Guidance(weight: 2)
+        func run(batched: Bool) throws -> (EditResult, BatchLog) {
+            let log = BatchLog()
+            let editor = try ImageEditor(tokenizer: FakeTokenizer(),
+                                         predictor: BatchCountingPredictor(base: FakePredictor(nullClassID: 74), log: log))
+            let edit = OutpaintEdit(image: input, margins: EdgeInsets(left: 36, top: 6, right: 40), condition: .classLabel(3),
+                                    decoding: options, seed: 21, batchWindows: batched)
+            return (try editor.apply(edit), log)
+        }
+        let (batched, batchLog) = try run(batched: true)
+        let (single, singleLog) = try run(batched: false)
+        XCTAssertEqual(batched.tokens, single.tokens)
+        XCTAssertEqual(batched.image, single.image)
+        XCTAssertEqual(batched.windows, single.windows)
+        XCTAssertEqual(batchLog.singles, 0)
+        XCTAssertEqual(singleLog.batches, [])
+        XCTAssertEqual(batchLog.batches.reduce(0, +), singleLog.singles, "the same passes")
+        XCTAssertLessThan(batchLog.batches.count, singleLog.singles / 2)
+        XCTAssertGreaterThan(batchLog.batches.max() ?? 0, 2, "windows were batched, not only the guidance pair")
+    }
+
+    /// `stepTogether` equals stepping each session alone (guided and plain, different seeds).
+    func testStepTogetherEqualsSeparateSteps() throws {
+        let predictor = FakePredictor(nullClassID: 74)
+        let mask = predictor.maskTokenID
+        var guided = DecodingOptions.official
+        guided.guidance = Guidance(weight: 1.5, ramp: .linear)
+        let inputs: [([Int32], DecodingOptions, UInt64)] = [
+            ((0..<64).map { $0 % 3 == 0 ? Int32($0) : mask }, .official, 1),
+            ((0..<64).map { $0 < 16 ? Int32($0) : mask }, guided, 2),
+            ([Int32](repeating: mask, count: 64), guided, 3),
+        ]
+        func sessions() throws -> [DecodingSession] {
+            try inputs.map { try DecodingSession(predictor: predictor, tokens: $0.0, condition: .classLabel(2), options: $0.1, seed: $0.2) }
+        }
+        var together = try sessions()
+        while !together.allSatisfy(\.isFinished) { try DecodingSession.stepTogether(&together) }
+        var alone = try sessions()
+        for i in alone.indices { _ = try alone[i].run() }
+        XCTAssertEqual(together.map(\.result), alone.map(\.result))
+        XCTAssertFalse(together.contains { $0.result == nil })
+    }
+
+    /// A wide outpaint on both sides: every original byte kept, every new pixel written.
+    func testWideOutpaintKeepsTheOriginalAndWritesEveryNewPixel() throws {
+        let editor = try ImageEditor(tokenizer: FakeTokenizer(), predictor: FakePredictor())
+        let input = testImage(width: 50, height: 30, layout: .rgba, seed: 9)
+        let result = try editor.apply(OutpaintEdit(image: input, margins: EdgeInsets(left: 41, top: 2, right: 37), condition: .classLabel(1), seed: 6))
+        let w = 128
+        XCTAssertEqual([result.image.width, result.image.height], [w, 32])
+        for y in 0..<32 { for x in 0..<w {
+            let p = (y * w + x) * 4
+            if x >= 41, x < 91, y >= 2 {
+                let q = ((y - 2) * 50 + x - 41) * 4
+                XCTAssertEqual(Array(result.image.pixels[p..<p + 4]), Array(input.pixels[q..<q + 4]), "(\(x), \(y))")
+            } else {
+                // The fake decoder paints 32, 96, 159 or 223: 255 would be the unwritten fill.
+                XCTAssertFalse(result.image.pixels[p..<p + 3].contains(255), "(\(x), \(y)) not generated")
+                XCTAssertEqual(result.image.pixels[p + 3], 255)
+            }
+        } }
+    }
+}
