@@ -29,6 +29,18 @@ struct BatchCountingPredictor: TokenPredictor {
     }
 }
 
+/// FakeTokenizer that refuses to decode a grid with `missing` tokens (as the network's adapter does).
+struct StrictTokenizer: ImageTokenizer {
+    var base = FakeTokenizer()
+    var tokenStride: Int { base.tokenStride }
+    var nativeSize: Int { base.nativeSize }
+    func encode(_ image: PixelBuffer) throws -> TokenGrid { try base.encode(image) }
+    func decode(_ grid: TokenGrid) throws -> PixelBuffer {
+        if grid.tokens.contains(TokenGrid.missing) { throw EditingError.tokenizerOutput("missing token in a decode") }
+        return try base.decode(grid)
+    }
+}
+
 final class OutpaintPlanTests: XCTestCase {
     let window = GridShape(height: 8, width: 8)
 
@@ -130,6 +142,34 @@ final class OutpaintPlanTests: XCTestCase {
         for i in alone.indices { _ = try alone[i].run() }
         XCTAssertEqual(together.map(\.result), alone.map(\.result))
         XCTAssertFalse(together.contains { $0.result == nil })
+    }
+
+    /// Edits of many shapes: complete grids to the decoder, every original byte kept, every
+    /// new pixel written.
+    func testOutpaintsOfManyShapes() throws {
+        let editor = try ImageEditor(tokenizer: StrictTokenizer(), predictor: FakePredictor())
+        var options = DecodingOptions.official
+        options.steps = 2
+        let source = RandomSource(seed: 78)
+        for trial in 0..<40 {
+            let u = (0..<6).map { source.child(UInt64(trial)).uint64(at: $0) }
+            let w = 1 + Int(u[0] % 50), h = 1 + Int(u[1] % 40)
+            let m = (2..<6).map { Int(u[$0] % 3) == 0 ? 0 : Int((u[$0] >> 8) % 45) }
+            let e = EdgeInsets(left: m[0], top: m[1], right: m[2], bottom: m[3] + (m.allSatisfy { $0 == 0 } ? 1 : 0))
+            let input = testImage(width: w, height: h, seed: UInt64(trial))
+            let result = try editor.apply(OutpaintEdit(image: input, margins: e, condition: .classLabel(2), decoding: options, seed: 3))
+            let ow = w + e.left + e.right, oh = h + e.top + e.bottom
+            XCTAssertEqual([result.image.width, result.image.height], [ow, oh])
+            for y in 0..<oh { for x in 0..<ow {
+                let p = (y * ow + x) * 3
+                if x >= e.left, x < e.left + w, y >= e.top, y < e.top + h {
+                    let q = ((y - e.top) * w + x - e.left) * 3
+                    XCTAssertEqual(Array(result.image.pixels[p..<p + 3]), Array(input.pixels[q..<q + 3]), "\(w)x\(h) \(e) (\(x), \(y))")
+                } else {
+                    XCTAssertFalse(result.image.pixels[p..<p + 3].contains(255), "\(w)x\(h) \(e) (\(x), \(y)) not generated")
+                }
+            } }
+        }
     }
 
     /// A wide outpaint on both sides: every original byte kept, every new pixel written.

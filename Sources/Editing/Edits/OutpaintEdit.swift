@@ -92,15 +92,21 @@ public struct OutpaintEdit: ImageEdit {
         func rows(_ w: PlannedWindow) -> Range<Int> { w.row..<(w.row + grid.height) }
         func columns(_ w: PlannedWindow) -> Range<Int> { w.column..<(w.column + grid.width) }
 
-        // Groups of touching windows: each is encoded (its known part) and decoded on its own.
+        // Groups of touching windows: each is encoded (its known part) and decoded on its own,
+        // over its windows' bounding box.
         let groups = OutpaintEdit.groups(plan, window: grid)
+        let boxes = groups.map { group in
+            (r0: group.map { plan[$0].row }.min()!, r1: group.map { plan[$0].row }.max()! + grid.height,
+             c0: group.map { plan[$0].column }.min()!, c1: group.map { plan[$0].column }.max()! + grid.width)
+        }
 
-        // Known tokens the windows see: from the cache, else one encode per group (the bounding
-        // box of its missing known tokens plus `encodeMargin` tokens of the original around it,
-        // which are encoded for context and dropped).
+        // Known tokens in the boxes (the windows' context, and whatever else of the original a
+        // box holds): from the cache, else one encode per group (the bounding box of its missing
+        // known tokens plus `encodeMargin` tokens of the original around it, which are encoded
+        // for context and dropped).
         var tokens = TokenGrid(width: canvas.width, height: canvas.height)
         var needed = [Bool](repeating: false, count: canvas.count)
-        for w in plan { for r in rows(w) { for c in columns(w) where known[r * canvas.width + c] { needed[r * canvas.width + c] = true } } }
+        for b in boxes { for r in b.r0..<b.r1 { for c in b.c0..<b.c1 where known[r * canvas.width + c] { needed[r * canvas.width + c] = true } } }
         if let knownTokens, e.left % s == 0, e.top % s == 0 {
             let dr = e.top / s, dc = e.left / s
             for i in 0..<canvas.count where needed[i] {
@@ -108,13 +114,13 @@ public struct OutpaintEdit: ImageEdit {
                 if r >= 0, r < knownTokens.height, c >= 0, c < knownTokens.width { tokens.tokens[i] = knownTokens[r, c] }
             }
         }
-        for group in groups {
+        for g in boxes {
             var box: (r0: Int, r1: Int, c0: Int, c1: Int)?
-            for k in group { for r in rows(plan[k]) { for c in columns(plan[k]) {
+            for r in g.r0..<g.r1 { for c in g.c0..<g.c1 {
                 let i = r * canvas.width + c
                 guard needed[i], tokens.tokens[i] == TokenGrid.missing else { continue }
                 box = box.map { (min($0.r0, r), max($0.r1, r + 1), min($0.c0, c), max($0.c1, c + 1)) } ?? (r, r + 1, c, c + 1)
-            } } }
+            } }
             guard let b = box else { continue }
             let m = OutpaintEdit.encodeMargin, k = layout.knownBox
             let er0 = max(k.r0, b.r0 - m), er1 = min(k.r1, b.r1 + m), ec0 = max(k.c0, b.c0 - m), ec1 = min(k.c1, b.c1 + m)
@@ -166,13 +172,14 @@ public struct OutpaintEdit: ImageEdit {
         var owner = [Int](repeating: -1, count: canvas.count)
         var decodedGroups: [(pixels: PixelBuffer, r0: Int, c0: Int)] = []
         for (g, group) in groups.enumerated() {
-            let r0 = group.map { plan[$0].row }.min()!, c0 = group.map { plan[$0].column }.min()!
-            let r1 = group.map { plan[$0].row }.max()! + grid.height, c1 = group.map { plan[$0].column }.max()! + grid.width
+            let b = boxes[g]
             for k in group { for r in rows(plan[k]) { for c in columns(plan[k]) where owner[r * canvas.width + c] < 0 {
                 owner[r * canvas.width + c] = g
             } } }
-            let pixels = try editor.decodeGrid(tokens.crop(row: r0, column: c0, shape: GridShape(height: r1 - r0, width: c1 - c0)))
-            decodedGroups.append((pixels, r0, c0))
+            var box = tokens.crop(row: b.r0, column: b.c0, shape: GridShape(height: b.r1 - b.r0, width: b.c1 - b.c0))
+            OutpaintEdit.fillMissing(&box)
+            let pixels = try editor.decodeGrid(box)
+            decodedGroups.append((pixels, b.r0, b.c0))
         }
         var output = RGBImage(width: outWidth, height: outHeight, layout: image.layout, filledWith: 255)
         let ch = image.channels
@@ -210,6 +217,27 @@ public struct OutpaintEdit: ImageEdit {
         let outShape = editor.tokenShape(width: outWidth, height: outHeight)
         return EditResult(image: output, tokens: tokens.crop(row: 0, column: 0, shape: outShape), seed: seed,
                           windows: reports, featherRadius: 0)
+    }
+
+    /// Gives each `missing` token of `grid` the nearest known one (Chebyshev rings, raster order
+    /// within a ring). In a group's box only canvas padding outside the result can be missing
+    /// (no window covers it, it is not output); the decoder still needs a complete grid.
+    static func fillMissing(_ grid: inout TokenGrid) {
+        let source = grid
+        guard source.tokens.contains(TokenGrid.missing), source.tokens.contains(where: { $0 != TokenGrid.missing }) else { return }
+        for r in 0..<grid.height {
+            for c in 0..<grid.width where source[r, c] == TokenGrid.missing {
+                var d = 1
+                search: while true {
+                    for rr in max(0, r - d)...min(grid.height - 1, r + d) {
+                        for cc in max(0, c - d)...min(grid.width - 1, c + d) where max(abs(rr - r), abs(cc - c)) == d {
+                            if source[rr, cc] != TokenGrid.missing { grid[r, c] = source[rr, cc]; break search }
+                        }
+                    }
+                    d += 1
+                }
+            }
+        }
     }
 
     /// A window position on the canvas grid (top-left token).
