@@ -170,6 +170,11 @@ SCHEMAS: dict = {
                                     "class (the default model's card recommends it), 0 for the others; > 0 needs a model with a null "
                                     "class (capabilities.classifierFreeGuidance; -32012 otherwise); 0 turns it off."},
         "guidanceRamp": {"type": "string", "default": "constant"},
+        "adaptiveSteps": {"type": "boolean", "default": False,
+                          "description": "Fewer steps where few tokens are unknown: a window with u of N tokens to fill runs "
+                                         "max(min(T, 4), ⌈T·√(u/N)⌉) steps (T = steps; at most T; only with startStep 0), e.g. "
+                                         "4 of 12 for a 10 % mask. windows[].steps reports what ran. Off by default (the official "
+                                         "sampler runs T). Measured quality: Docs/Benchmarks.md, \"Decoding steps and mask area\"."},
         "rng": {"type": "string",
                 "description": "The random numbers. project: the project's SplitMix64 streams (default for the project's models). "
                                "jax (default for official checkpoints): JAX's threefry-2x32 as JAX 0.10 computes it "
@@ -187,6 +192,7 @@ SCHEMAS: dict = {
             "rows": {"type": "array", "items": {"type": "string", "pattern": "^[01]*$"},
                      "description": "One string per token row, \"1\" = regenerated."},
         }, ["regenerated", "total", "rows"]),
+        "steps": {"type": "integer", "minimum": 0, "description": "Decoding steps this window ran (inpaint and classEdit)."},
     }, ["x", "y", "width", "height", "scale", "grid", "tokenMask"],
         "One decoded window of the edit (image pixels) and its effective token mask."),
     "SessionSummary": obj(SESSION_SUMMARY_PROPS, SESSION_SUMMARY_REQUIRED, "A session's current state."),
@@ -290,7 +296,7 @@ def cd(name: str, schema: dict, description: str, required: bool = False) -> dic
 
 
 DECODING_NAMES = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature", "temperature", "topK", "guidance", "guidanceRamp",
-                  "rng"]
+                  "rng", "adaptiveSteps"]
 DESCRIPTORS: dict = {
     name: cd(name, {"$ref": f"#/components/schemas/DecodingParams/properties/{name}"}, SCHEMAS["DecodingParams"]["properties"][name].get("description", name))
     for name in DECODING_NAMES
@@ -325,6 +331,14 @@ DESCRIPTORS.update({
                     "GaussianBlur(S // 16 − 1) with edge pixels extended, the decoder's unclipped output blended in float32, "
                     "clipped at the end (matches Pillow + numpy within 1/255). Cells left part generated, part kept become unknown "
                     "in the session's token cache and are encoded again when a later edit needs them."),
+    "tokenizerContext": cd("tokenizerContext", {"type": "integer", "minimum": 0, "maximum": 4096},
+                         "Absent (default): the tokenizer encodes and decodes whole windows, as the official code does. A number k: "
+                         "the encoder runs only on the cells the session's token cache lacks (those an earlier edit left blended) "
+                         "grown by k tokens, and the decoder only on the edited cells' bounding box grown by max(k, the composite band), "
+                         "so the cost follows the edited area; tokens and pixels can differ slightly from whole-window passes "
+                         "(padding and GroupNorm statistics see the smaller grid; Docs/Benchmarks.md measures it). The decoder crop is "
+                         "not used with composite official."),
+
 })
 
 # MARK: Errors
@@ -469,7 +483,7 @@ METHODS = [
            result("EditResult", S("EditResult")), EDIT_ERRORS, tags=["edits"]),
     method("inpaint", "Regenerates the masked pixels of an image or of a session's current image.",
            [P("image"), P("editSession"), cd("mask", S("Mask"), "The pixels to regenerate.", required=True), P("class"),
-            P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
+            P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("tokenizerContext")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"],
            description="Images larger than the model's native size are edited in native-size windows around the mask "
                        "(answer.windows). Kept pixels are copied bit-exact except within the feather radius of the mask."),
@@ -491,7 +505,7 @@ METHODS = [
     method("classEdit", "Regenerates a region as another class (the official class-conditional edit: startStep 2 of 12).",
            [P("image"), P("editSession"), cd("rect", S("Rect"), "The region, as a rectangle (or give `mask`)."),
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
-            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite")] + decoding() + EDIT_TAIL,
+            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("tokenizerContext")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
     method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"),

@@ -123,6 +123,71 @@ final class UntouchedPixelsTests: XCTestCase {
         }
     }
 
+    /// tokenizerContext decodes only a crop of the window's grid. The fake tokenizer decodes each
+    /// cell on its own, so a crop decode equals the whole-window decode on the crop: the results
+    /// must be byte-identical, which fails if the composite ever uses a pixel outside the crop
+    /// (those are 0). Aligned, unaligned, downscaled windows, every policy and composite but the
+    /// official one (which ignores the option).
+    func testDecoderContextCropGivesTheWholeWindowResultWithACellwiseDecoder() throws {
+        for (w, h) in [(32, 32), (157, 93)] {
+            let input = testImage(width: w, height: h, layout: .rgba, seed: 5)
+            let masks: [PixelMask] = [
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w / 2 + 1, y: h / 3 + 3, width: 1, height: 1)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w / 3 + 1, y: h / 2 - 3, width: 5, height: 7)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w - 13, y: h - 9, width: 13, height: 9)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: 3, y: 5, width: w * 3 / 4 + 1, height: h * 2 / 3 + 1)]),
+            ]
+            for (k, mask) in masks.enumerated() {
+                for composite in [CompositeRegion.mask, .tokens] {
+                    for policy in [TokenMaskPolicy.anyOverlap, .coverage(0.6)] {
+                        for feather: Float? in [nil, 2.5] {
+                            var edit = InpaintEdit(image: input, mask: mask, condition: .classLabel(2), policy: policy,
+                                                   featherRadius: feather, composite: composite, seed: 17)
+                            let whole = try editor.apply(edit)
+                            for context in [0, 1] {
+                                edit.region.tokenizerContext = context
+                                let cropped = try editor.apply(edit)
+                                let label = "\(w)x\(h) mask \(k) \(composite) \(policy) feather \(String(describing: feather)) context \(context)"
+                                let differing = zip(cropped.image.pixels, whole.image.pixels).filter { $0 != $1 }.count
+                                XCTAssertEqual(differing, 0, "bytes differing from the whole-window decode: " + label)
+                                XCTAssertTrue(cropped.tokens == whole.tokens, label)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The encoder crop: a second edit on the first's result, whose cache lacks the cells the
+        // feathered composite blended, encodes only those cells (plus context) and gives what the
+        // whole-window encode gives.
+        // (A 32 px image is one native window, as a 256 px image is for the official models.)
+        let input = testImage(width: 32, height: 32, seed: 8)
+        let first = try editor.apply(InpaintEdit(image: input, mask: PixelMask(width: 32, height: 32, rectangles: [PixelRect(x: 17, y: 15, width: 9, height: 7)]),
+                                                 condition: .classLabel(1), featherRadius: 1, seed: 3))
+        XCTAssertTrue(first.tokens.tokens.contains(TokenGrid.missing), "the feather left blended cells")
+        var second = InpaintEdit(image: first.image, mask: PixelMask(width: 32, height: 32, rectangles: [PixelRect(x: 4, y: 3, width: 5, height: 5)]),
+                                 condition: .classLabel(1), featherRadius: 1, seed: 4, knownTokens: first.tokens)
+        let sizes = EncodeSizes()
+        let recording = try ImageEditor(tokenizer: SizeRecordingTokenizer(sizes: sizes), predictor: FakePredictor())
+        let wholeSecond = try recording.apply(second)
+        XCTAssertEqual(sizes.pixels, [32 * 32])
+        second.region.tokenizerContext = 1
+        let croppedSecond = try recording.apply(second)
+        XCTAssertEqual(sizes.pixels.count, 2)
+        XCTAssertLessThan(sizes.pixels.last ?? 0, 32 * 32, "the encoder saw only the missing cells and their context")
+        XCTAssertGreaterThan(sizes.pixels.last ?? 0, 0)
+        XCTAssertEqual(zip(croppedSecond.image.pixels, wholeSecond.image.pixels).filter { $0 != $1 }.count, 0)
+        XCTAssertTrue(croppedSecond.tokens == wholeSecond.tokens)
+
+        let grid = GridShape(height: 8, width: 8)
+        var cells = [Bool](repeating: false, count: 64)
+        cells[3 * 8 + 4] = true
+        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 1, reachTokens: 0)?.shape, GridShape(height: 3, width: 3))
+        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 0, reachTokens: 2)?.row, 1)
+        XCTAssertNil(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 8, reachTokens: 0), "the whole grid: no crop")
+        XCTAssertNil(RegionEdit.decoderCrop(cells: [Bool](repeating: false, count: 64), grid: grid, context: 1, reachTokens: 0))
+    }
+
     /// The case: feather 12.5 (band 38) around an unaligned rectangle of a large image.
     func testWideFeather() throws {
         let input = testImage(width: 301, height: 217, layout: .rgb, seed: 5)
@@ -190,4 +255,16 @@ final class UntouchedPixelsTests: XCTestCase {
             }
         }
     }
+}
+
+final class EncodeSizes: @unchecked Sendable { var pixels: [Int] = [] }
+
+/// The fake tokenizer, recording the pixel count of every encode.
+struct SizeRecordingTokenizer: ImageTokenizer {
+    var base = FakeTokenizer()
+    let sizes: EncodeSizes
+    var tokenStride: Int { base.tokenStride }
+    var nativeSize: Int { base.nativeSize }
+    func encode(_ image: PixelBuffer) throws -> TokenGrid { sizes.pixels.append(image.width * image.height); return try base.encode(image) }
+    func decode(_ grid: TokenGrid) throws -> PixelBuffer { try base.decode(grid) }
 }
