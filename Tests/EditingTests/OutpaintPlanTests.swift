@@ -122,6 +122,24 @@ final class OutpaintPlanTests: XCTestCase {
         XCTAssertGreaterThan(batchLog.batches.max() ?? 0, 2, "windows were batched, not only the guidance pair")
     }
 
+    /// Progress strictly increases to its fixed total, one report per lockstep step, also when
+    /// windows of one group run different step counts (adaptiveSteps).
+    func testProgressStrictlyIncreasesWithAdaptiveSteps() throws {
+        let editor = try ImageEditor(tokenizer: FakeTokenizer(), predictor: FakePredictor())
+        var options = DecodingOptions.official
+        options.adaptiveSteps = true
+        let edit = OutpaintEdit(image: testImage(width: 40, height: 24), margins: EdgeInsets(left: 36, top: 6, right: 40),
+                                condition: .classLabel(3), decoding: options, seed: 2)
+        var reports: [EditProgress] = []
+        let result = try editor.apply(edit) { reports.append($0); return true }
+        let done = reports.map(\.completedSteps)
+        XCTAssertEqual(Set(reports.map(\.totalSteps)), [result.windows.count * 12])
+        XCTAssertEqual(done.last, result.windows.count * 12)
+        XCTAssertTrue(zip(done, done.dropFirst()).allSatisfy { $0 < $1 }, "\(done)")
+        XCTAssertGreaterThan(Set(result.windows.compactMap(\.steps)).count, 1, "windows ran different step counts")
+        XCTAssertTrue(reports.contains { $0.windowsInStep > 1 })
+    }
+
     /// `stepTogether` equals stepping each session alone (guided and plain, different seeds).
     func testStepTogetherEqualsSeparateSteps() throws {
         let predictor = FakePredictor(nullClassID: 74)

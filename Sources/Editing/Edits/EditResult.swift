@@ -65,10 +65,19 @@ public struct EditProgress: Sendable, Hashable {
     /// all are at `decoding`'s step.
     public var windowsInStep: Int = 1
 
+    /// Set by an edit that counts its window steps itself (OutpaintEdit: windows of one
+    /// lockstep group may run different step counts with adaptiveSteps).
+    var countedSteps: (done: Int, total: Int)? {
+        get { countedDone.flatMap { d in countedTotal.map { (d, $0) } } }
+        set { countedDone = newValue?.done; countedTotal = newValue?.total }
+    }
+    var countedDone: Int? = nil
+    var countedTotal: Int? = nil
+
     /// Window steps done in the whole edit: earlier windows complete, plus this step's windows.
-    public var completedSteps: Int { window * decoding.totalSteps + windowsInStep * decoding.stepsDone }
+    public var completedSteps: Int { countedDone ?? window * decoding.totalSteps + windowsInStep * decoding.stepsDone }
     /// Window steps of the whole edit.
-    public var totalSteps: Int { windowCount * decoding.totalSteps }
+    public var totalSteps: Int { countedTotal ?? windowCount * decoding.totalSteps }
 }
 
 /// Errors of the edits.

@@ -152,8 +152,16 @@ public struct OutpaintEdit: ImageEdit {
                 while !sessions.allSatisfy(\.isFinished) {
                     try DecodingSession.stepTogether(&sessions, batched: batchWindows)
                     // A cancel is honoured after every step, the last one of a window included.
-                    let report = EditProgress(window: chunk.lowerBound, windowCount: plan.count,
-                                              decoding: sessions[0].progress, windowsInStep: chunk.count)
+                    // Counted in nominal window steps (steps − startStep each), a window that
+                    // finished (fewer steps with adaptiveSteps) counting all of them: strictly
+                    // increasing, ending at windows × nominal steps.
+                    let nominal = decoding.steps - decoding.startStep
+                    let longest = sessions.max { $0.options.steps < $1.options.steps }!
+                    var report = EditProgress(window: chunk.lowerBound, windowCount: plan.count,
+                                              decoding: longest.progress, windowsInStep: chunk.count)
+                    report.countedSteps = (chunk.lowerBound * nominal
+                                           + sessions.reduce(0) { $0 + ($1.isFinished ? nominal : min(nominal, $1.progress.stepsDone)) },
+                                           plan.count * nominal)
                     if !progress(report) { throw EditingError.cancelled }
                 }
                 for (j, k) in chunk.enumerated() {
@@ -162,7 +170,8 @@ public struct OutpaintEdit: ImageEdit {
                     tokens.paste(decoded, row: w.row, column: w.column)
                     reports.append(EditWindow(x: w.column * s - e.left, y: w.row * s - e.top, width: grid.width * s,
                                               height: grid.height * s, scale: 1, gridShape: grid,
-                                              tokenMask: inputs[j].tokens.map { $0 == TokenGrid.missing }))
+                                              tokenMask: inputs[j].tokens.map { $0 == TokenGrid.missing },
+                                              steps: sessions[j].options.steps))
                 }
                 start = chunk.upperBound
             }
