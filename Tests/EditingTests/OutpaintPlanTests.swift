@@ -63,9 +63,18 @@ final class OutpaintPlanTests: XCTestCase {
             }
             let left = (0..<canvas.count).filter { layout.target[$0] && !covered[$0] }
             XCTAssertTrue(left.isEmpty, "\(w)x\(h) \(margins): tokens \(left.prefix(5)) in no window")
-            XCTAssertEqual(OutpaintEdit.windowCount(width: w, height: h, margins: margins, tokenStride: 4, window: window, stride: nil),
-                           plan.count)
+            XCTAssertGreaterThanOrEqual(OutpaintEdit.windowCount(width: w, height: h, margins: margins, tokenStride: 4, window: window,
+                                                                 stride: nil), plan.count, "the service's bound")
         }
+    }
+
+    /// The bound is exact when the bands cover everything, and counted without the greedy plan
+    /// otherwise (nothing known: a 1x1 image).
+    func testWindowCountBound() {
+        XCTAssertEqual(OutpaintEdit.windowCount(width: 640, height: 360, margins: EdgeInsets(left: 160, right: 160), tokenStride: 8,
+                                                window: window, stride: nil), 64)
+        XCTAssertEqual(OutpaintEdit.windowCount(width: 1, height: 1, margins: EdgeInsets(left: 4000, top: 4000), tokenStride: 4,
+                                                window: window, stride: nil), 250 * 250, "candidate positions every 4 of 1001 tokens")
     }
 
     /// The 640x360 +160/+160 of the issue at S = 8: 64 windows (the half-stride candidate plan

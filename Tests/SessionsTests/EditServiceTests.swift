@@ -160,6 +160,31 @@ final class EditServiceTests: XCTestCase {
         }
     }
 
+    func testOutpaintWindowBoundIsTheAreaPlansCount() throws {
+        // The tiny model (4x4 grid, S = 4): 16x16 grown by 4000 px right and bottom is about
+        // 87,000 windows of the area plan, refused before any decoding (and quickly: the bound
+        // counts the bands without the quadratic greedy plan); an explicit stride keeps the
+        // candidate bound.
+        let service = EditService(models: [Self.model])
+        let image = Self.picture(width: 16, height: 16)
+        let expected = OutpaintEdit.windowCount(width: 16, height: 16, margins: EdgeInsets(right: 4000, bottom: 4000), tokenStride: 4,
+                                                window: Self.model.predictor.gridShape, stride: nil)
+        XCTAssertGreaterThan(expected, 1024)
+        for (stride, got) in [(nil, expected), (2, 501 * 501)] as [(Int?, Int)] {
+            XCTAssertThrowsError(try service.outpaint(OutpaintRequest(source: .image(image), classRef: .label(0), decoding: DecodingRequest(seed: 1),
+                                                                      right: 4000, bottom: 4000, windowStride: stride))) { error in
+                XCTAssertEqual((error as? AppError)?.kind, .limitExceeded)
+                XCTAssertEqual((error as? AppError)?.details["got"], .int(got), "stride \(String(describing: stride))")
+            }
+        }
+        // A wide one within the bound decodes exactly the windows counted.
+        let margins = EdgeInsets(left: 40, right: 44)
+        let outcome = try service.outpaint(OutpaintRequest(source: .image(image), classRef: .label(0), decoding: DecodingRequest(seed: 1, steps: 2),
+                                                           left: 40, right: 44))
+        XCTAssertEqual(outcome.result.windows.count, OutpaintEdit.windowCount(width: 16, height: 16, margins: margins, tokenStride: 4,
+                                                                              window: Self.model.predictor.gridShape, stride: nil))
+    }
+
     func testVocabulariesAreTheEnums() {
         XCTAssertEqual(SamplerName.names, ["confidence", "halton"])
         XCTAssertEqual(Set(Vocabularies.editing.map(\.name)),

@@ -280,8 +280,9 @@ public struct OutpaintEdit: ImageEdit {
         (max(0, extent - size) + stride - 1) / stride + 1
     }
 
-    /// The windows an outpaint decodes (`stride` nil: the area plan, cheap to compute; a
-    /// stride: the candidate bound, without planning).
+    /// The windows an outpaint decodes, at most (`stride` nil: the area plan's bands, exact
+    /// unless they leave tokens to the candidate plan, whose bound is added; a stride: the
+    /// candidate bound, without planning).
     public static func windowCount(width: Int, height: Int, margins: EdgeInsets, tokenStride s: Int, window: GridShape,
                                    stride: Int?) -> Int {
         let canvas = canvas(width: width, height: height, margins: margins, tokenStride: s, window: window)
@@ -289,8 +290,14 @@ public struct OutpaintEdit: ImageEdit {
             return candidatePositions(canvas.height, window.height, stride: stride)
                 * candidatePositions(canvas.width, window.width, stride: stride)
         }
-        return plannedWindows(layout(width: width, height: height, margins: margins, tokenStride: s, window: window),
-                              window: window, stride: nil).count
+        // The bands (linear in the canvas), plus the candidate bound where they leave tokens
+        // (the greedy rest plan is quadratic, so it is not run to count).
+        let l = layout(width: width, height: height, margins: margins, tokenStride: s, window: window)
+        let (bands, covered) = bandPlan(canvas: canvas, window: window, known: l.known, target: l.target)
+        guard (0..<canvas.count).contains(where: { l.target[$0] && !covered[$0] }) else { return bands.count }
+        let stride = defaultStride(window: window)
+        return bands.count + candidatePositions(canvas.height, window.height, stride: stride)
+            * candidatePositions(canvas.width, window.width, stride: stride)
     }
 
     /// The canvas, its known tokens (blocks wholly inside the original), their bounding box, and
@@ -332,6 +339,17 @@ public struct OutpaintEdit: ImageEdit {
     /// whatever the bands leave (nothing known at all, odd shapes) is covered by the candidate
     /// plan with the default stride. Every `target` token ends up in some window.
     static func plan(canvas: GridShape, window: GridShape, known: [Bool], target: [Bool]) -> [PlannedWindow] {
+        let (plan, covered) = bandPlan(canvas: canvas, window: window, known: known, target: target)
+        // Anything left (nothing known, or shapes the bands miss): the candidate plan over it.
+        guard (0..<canvas.count).contains(where: { target[$0] && !covered[$0] }) else { return plan }
+        var have = covered
+        for i in 0..<canvas.count where known[i] { have[i] = true }
+        return plan + greedy(canvas: canvas, window: window, stride: defaultStride(window: window), known: have,
+                             needed: { target[$0] && !covered[$0] })
+    }
+
+    /// The bands of the area plan, and the tokens they cover.
+    static func bandPlan(canvas: GridShape, window: GridShape, known: [Bool], target: [Bool]) -> ([PlannedWindow], covered: [Bool]) {
         let oh = contextTokens(window.height), ow = contextTokens(window.width)
         var covered = [Bool](repeating: false, count: canvas.count)
         var plan: [PlannedWindow] = []
@@ -395,14 +413,7 @@ public struct OutpaintEdit: ImageEdit {
                 }
             }
         }
-        // Anything left (nothing known, or shapes the bands miss): the candidate plan over it.
-        if (0..<canvas.count).contains(where: { target[$0] && !covered[$0] }) {
-            var have = covered
-            for i in 0..<canvas.count where known[i] { have[i] = true }
-            plan += greedy(canvas: canvas, window: window, stride: defaultStride(window: window), known: have,
-                           needed: { target[$0] && !covered[$0] })
-        }
-        return plan
+        return (plan, covered)
     }
 
     enum Anchor { case low, high, centre }
@@ -433,14 +444,18 @@ public struct OutpaintEdit: ImageEdit {
     /// For each window, 1 + the highest wave of the earlier windows it overlaps (0 if none):
     /// the windows of one wave share no token, and every window comes after all earlier windows
     /// it overlaps, so decoding wave by wave gives the tokens of decoding in plan order.
+    /// O(windows × window area): per token, the highest wave of the windows over it so far.
     static func waveNumbers(_ plan: [PlannedWindow], window: GridShape) -> [Int] {
+        let height = (plan.map(\.row).max() ?? 0) + window.height, width = (plan.map(\.column).max() ?? 0) + window.width
+        var highest = [Int](repeating: -1, count: plan.isEmpty ? 0 : height * width)
         var waves: [Int] = []
         waves.reserveCapacity(plan.count)
-        for (j, w) in plan.enumerated() {
+        for w in plan {
             var wave = 0
-            for i in 0..<j where abs(plan[i].row - w.row) < window.height && abs(plan[i].column - w.column) < window.width {
-                wave = max(wave, waves[i] + 1)
+            for r in w.row..<(w.row + window.height) {
+                for c in w.column..<(w.column + window.width) { wave = max(wave, highest[r * width + c] + 1) }
             }
+            for r in w.row..<(w.row + window.height) { for c in w.column..<(w.column + window.width) { highest[r * width + c] = wave } }
             waves.append(wave)
         }
         return waves
@@ -460,13 +475,20 @@ public struct OutpaintEdit: ImageEdit {
     }
 
     /// Connected groups of windows (overlapping or edge-adjacent), each in plan order.
+    /// O(windows × window area): windows meet through the tokens of their one-token borders.
     static func groups(_ plan: [PlannedWindow], window: GridShape) -> [[Int]] {
+        guard !plan.isEmpty else { return [] }
+        let height = plan.map(\.row).max()! + window.height, width = plan.map(\.column).max()! + window.width
         var parent = Array(plan.indices)
         func find(_ i: Int) -> Int { var i = i; while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }; return i }
-        for j in plan.indices {
-            for i in 0..<j where abs(plan[i].row - plan[j].row) <= window.height && abs(plan[i].column - plan[j].column) <= window.width {
-                parent[find(i)] = find(j)
+        var last = [Int](repeating: -1, count: height * width)  // a window over the token
+        for (k, w) in plan.enumerated() {
+            for r in max(0, w.row - 1)..<min(height, w.row + window.height + 1) {
+                for c in max(0, w.column - 1)..<min(width, w.column + window.width + 1) where last[r * width + c] >= 0 {
+                    parent[find(last[r * width + c])] = find(k)
+                }
             }
+            for r in w.row..<(w.row + window.height) { for c in w.column..<(w.column + window.width) { last[r * width + c] = k } }
         }
         var byRoot: [Int: Int] = [:], out: [[Int]] = []
         for k in plan.indices {
