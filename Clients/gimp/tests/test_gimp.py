@@ -156,6 +156,32 @@ def test_two_inpaints_share_one_backend_and_one_session(facts):
     assert end["pid"] == s["pid"] and end["starts"] == 1   # the whole run: one backend process
 
 
+def test_editing_a_result_layer_adopts_the_results_tokens(run, facts):
+    # main.scm: inpaint the source (the "first" result), inpaint the source elsewhere (which drops
+    # the first result from the source session's redo future), then inpaint the first result's
+    # layer: its session.open adopts the token grid of the fork the backend made of that result.
+    before, after = facts.status("before-result-edit"), facts.status("after-result-edit")
+    assert before["forked"] >= 2 and after["forked"] == before["forked"] + 1
+    assert after["opened"] == before["opened"] + 1          # the result layer got its own session
+    assert after["adopted"] == before["adopted"] + 1
+    assert after["known"] > before["known"]                 # it started with known tokens
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "(a result fork, now closed)" in log
+    # The edit is valid relative to the result layer: only its selection (and that edit's
+    # tokens and feather band) changed; the first result's own edit is not undone.
+    first, edited = png(run / "out/result-source.png"), png(run / "out/result-edit.png")
+    assert facts.ints("result-edit", "geometry") == [0, 0, 64, 48]
+    check_outside_unchanged(first, edited, rect_mask((48, 64), 40, 4, 16, 12), facts.parasite("result-edit"))
+    source = png(run / "in/rgb.png")
+    assert np.any(np.any(first[..., :3] != source[..., :3], axis=-1)[10:26, 10:30])
+
+
+def test_statuses_count_forks(facts):
+    s = facts.status("end")
+    assert s["forked"] == s["edits"] - 2   # every edit of a layer forks its result; the two generates have no session
+    assert s["adopted"] >= 1 and s["known"] > 0
+
+
 def test_parasite_holds_the_request_and_the_seed_used(facts):
     p = facts.parasite("inpaint1")
     assert p["method"] == "inpaint" and p["model"] == "tiny"
