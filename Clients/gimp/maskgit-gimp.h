@@ -3,7 +3,9 @@
  * One executable plays two roles:
  *   - the resident extension "extension-maskgit-backend" (GIMP_EXTENSION): owns one maskgit-rpc
  *     child for the whole GIMP run, keeps a map from GIMP layer (+ pixel checksum) to server
- *     session, and serves temporary procedures (submit / poll / cancel / status);
+ *     session and the newest edit results as sessions of their own (session.fork: a result
+ *     layer's session.open {reuseTokens} then starts from its tokens), and serves temporary
+ *     procedures (submit / poll / cancel / status);
  *   - the menu procedures (plug-in-maskgit-*), each run in its own short-lived process: they read
  *     the layer and selection, write PNGs into a private temp folder, hand a job to the extension,
  *     poll it for progress (GIMP progress bar, Cancel dialog), and insert the result as a new layer.

@@ -171,9 +171,9 @@ def test_editing_a_result_layer_adopts_the_results_tokens(run, facts):
     # tokens and feather band) changed; the first result's own edit is not undone.
     first, edited = png(run / "out/result-source.png"), png(run / "out/result-edit.png")
     assert facts.ints("result-edit", "geometry") == [0, 0, 64, 48]
-    check_outside_unchanged(first, edited, rect_mask((48, 64), 40, 4, 16, 12), facts.parasite("result-edit"))
+    check_outside_unchanged(first, edited, rect_mask((48, 64), 14, 14, 6, 6), facts.parasite("result-edit"))
     source = png(run / "in/rgb.png")
-    assert np.any(np.any(first[..., :3] != source[..., :3], axis=-1)[10:26, 10:30])
+    assert np.any(np.any(first[..., :3] != source[..., :3], axis=-1)[10:18, 10:18])
 
 
 def test_statuses_count_forks(facts):
@@ -344,6 +344,20 @@ def test_an_evicted_session_is_reopened(run):
     s = f.status("evict-end")
     assert s["opened"] == 3 and s["starts"] == 1
     assert "gone (evicted); re-opening" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+def test_an_evicted_fork_is_harmless(run):
+    # evict-fork.scm: the server (3 sessions) evicted the forks of A's results; editing A's first
+    # result layer then opens a session with nothing adopted, and the edit is still right.
+    f = Facts(run / "evict-fork/facts.txt")
+    before, end = f.status("before-first-edit"), f.status("evict-fork-end")
+    assert before["forked"] == 3 and before["starts"] == 1
+    assert end["adopted"] == 0 and end["known"] == 0 and end["opened"] == before["opened"] + 1
+    assert int(f("first-edit", "seed")) == 4
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "evicted by the server (its result layer will be encoded again)" in log
+    check_outside_unchanged(png(run / "out/evict-first.png"), png(run / "out/evict-first-edit.png"),
+                            rect_mask((48, 64), 14, 14, 6, 6), f.parasite("first-edit"))
 
 
 def test_without_the_extension_a_call_runs_its_own_backend(run):
