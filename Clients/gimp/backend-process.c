@@ -391,6 +391,7 @@ backend_start (Backend *b, gchar **error)
         json_object_set_object_member (init, "clientInfo", info);
       }
       b->server_max_sessions = 0;
+      b->no_reuse = FALSE;
       b->init_rpc_id = send_request (b, "initialize", init, NULL);   /* a broken pipe shows at the first job */
       json_object_unref (init);
     }

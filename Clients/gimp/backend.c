@@ -76,7 +76,8 @@ job_send (Backend *b, Job *job)
       params = json_object_new ();
       json_object_set_string_member (image, "path", job->image_path);
       json_object_set_object_member (params, "image", image);
-      json_object_set_boolean_member (params, "reuseTokens", TRUE);
+      if (!b->no_reuse)
+        json_object_set_boolean_member (params, "reuseTokens", TRUE);
       method = "session.open";
       g_free (job->message);
       job->message = g_strdup ("encoding the layer");
@@ -194,6 +195,15 @@ keep_fork (Backend *b, const gchar *session)
     }
 }
 
+/* error.data.field, or NULL */
+static const gchar *
+error_field (JsonObject *err)
+{
+  JsonObject *data = json_object_has_member (err, "data") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (err, "data"))
+                     ? json_object_get_object_member (err, "data") : NULL;
+  return data ? json_object_get_string_member_with_default (data, "field", NULL) : NULL;
+}
+
 static void
 handle_answer (Backend *b, Job *job, JsonObject *msg)
 {
@@ -211,6 +221,13 @@ handle_answer (Backend *b, Job *job, JsonObject *msg)
           /* Only the result layer's later edit gets more expensive: the job goes on. */
           maskgit_log ("session.fork %s failed (%s); going on", job->session, text);
           job->stage = STAGE_UNDO;
+          job_send (b, job);
+        }
+      else if (job->stage == STAGE_OPEN && code == CODE_INVALID_PARAMS && !b->no_reuse && !job->cancel_requested &&
+               g_strcmp0 (error_field (err), "reuseTokens") == 0)
+        {
+          maskgit_log ("the server does not know session.open reuseTokens (an older maskgit-rpc); opening without");
+          b->no_reuse = TRUE;
           job_send (b, job);
         }
       else if (code == CODE_CANCELLED || job->cancel_requested)

@@ -37,7 +37,7 @@ else
   example_model="$repo/Tests/EngineTests/Fixtures/tiny"
 fi
 
-rm -rf "$out/in" "$out/out" "$out/restart" "$out/evict" "$out/evict-fork" "$out/profile" "$out/tmp"
+rm -rf "$out/in" "$out/out" "$out/restart" "$out/evict" "$out/evict-fork" "$out/old-server" "$out/profile" "$out/tmp"
 mkdir -p "$out/out" "$out/restart" "$out/profile" "$out/tmp"
 rm -f "$out/killed.txt"
 profile="$out/profile"
@@ -142,6 +142,14 @@ MASKGIT_GIMP_FORKS=2 MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-sessions 3" \
   gimp_batch "$out/evict-fork" "$here/evict-fork.scm" "$out/gimp-evict-fork.log" \
   || { echo "GIMP fork eviction run failed:"; tail -30 "$out/gimp-evict-fork.log"; exit 1; }
 echo "GIMP fork eviction run: ok"
+
+# A server from before session.fork and reuseTokens (old-server.py in front of the real one).
+mkdir -p "$out/old-server"
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$here/old-server.py" "$server" >"$out/old-server.sh"
+chmod +x "$out/old-server.sh"
+MASKGIT_RPC="$out/old-server.sh" gimp_batch "$out/old-server" "$here/old-server.scm" "$out/gimp-old-server.log" \
+  || { echo "GIMP old-server run failed:"; tail -30 "$out/gimp-old-server.log"; exit 1; }
+echo "GIMP old-server run: ok"
 
 # Interactive runs under Xvfb (dialogs answer themselves): OK, then Cancel in the progress dialog.
 if command -v xvfb-run >/dev/null 2>&1; then

@@ -360,6 +360,21 @@ def test_an_evicted_fork_is_harmless(run):
                             rect_mask((48, 64), 14, 14, 6, 6), f.parasite("first-edit"))
 
 
+def test_a_server_without_fork_and_reuse_tokens_still_edits(run):
+    # old-server.py refuses reuseTokens (-32602 naming it) and session.fork (-32601), as a server
+    # from before them does: every edit still succeeds, the layer's session is still reused.
+    f = Facts(run / "old-server/facts.txt")
+    s = f.status("old-server-end")
+    assert s["starts"] == 1 and s["opened"] == 2 and s["reused"] == 1 and s["edits"] == 3
+    assert s["forked"] == 0 and s["adopted"] == 0
+    assert int(f("old-reused", "seed")) == 5
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "does not know session.open reuseTokens" in log
+    assert "session.fork s1 failed (maskgit-rpc: Method not found: session.fork); going on" in log
+    check_outside_unchanged(png(run / "out/old-server-first.png"), png(run / "out/old-server-result-edit.png"),
+                            rect_mask((48, 64), 14, 14, 6, 6), f.parasite("old-result-edit"))
+
+
 def test_without_the_extension_a_call_runs_its_own_backend(run):
     # Same request as the resident run's first inpaint: same pixels, through a per-call backend.
     assert np.array_equal(png(run / "out/own-backend.png"), png(run / "out/inpaint1.png"))
