@@ -61,6 +61,8 @@ def main():
     parser.add_argument("--session256", action="store_true",
                         help="instead: a 10%% inpaint (81x81) on a 256 px session, one-shot, and a generate")
     parser.add_argument("--threads", default="1", help="MASKGIT_BLAS_THREADS for the server")
+    parser.add_argument("--class", dest="class_", default=None,
+                        help="class for every edit (label or name; needed by models without a null class, e.g. official ones)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="maskgit-photo-"))
     big = folder / "photo-1080p.jpg"
@@ -72,6 +74,7 @@ def main():
     rows = {"session.open": [], "first inpaint": [], "second inpaint": [], "one-shot inpaint": [], "outpaint": []}
     windows = {}
     env = {**os.environ, "MASKGIT_BLAS_THREADS": args.threads}
+    cls = {} if args.class_ is None else {"class_": int(args.class_) if args.class_.isdigit() else args.class_}
     with Client(args.binary, model_dir=args.model, args=["--allow-root", str(folder), "--quiet"], env=env) as client:
         for _ in range(args.rounds):
             if args.session256:
@@ -79,32 +82,32 @@ def main():
                 photo(256, 256, seed=2).save(square)
                 session = client.open_session({"path": str(square)})
                 for name, rect in [("256 session inpaint", (40, 40, 81, 81)), ("256 session 2nd", (140, 150, 81, 81))]:
-                    t, r = timed(client, lambda: session.inpaint([rect], seed=1, output=none))
+                    t, r = timed(client, lambda: session.inpaint([rect], seed=1, output=none, **cls))
                     rows.setdefault(name, []).append(t)
                     windows[name] = len(r["windows"])
                 session.close()
-                t, r = timed(client, lambda: client.inpaint({"path": str(square)}, [(40, 40, 81, 81)], seed=1, output=none))
+                t, r = timed(client, lambda: client.inpaint({"path": str(square)}, [(40, 40, 81, 81)], seed=1, output=none, **cls))
                 rows.setdefault("256 one-shot", []).append(t)
-                t, r = timed(client, lambda: client.generate(seed=1, output=none))
-                rows.setdefault("generate 64 px", []).append(t)
+                t, r = timed(client, lambda: client.generate(seed=1, output=none, **cls))
+                rows.setdefault("generate", []).append(t)
                 continue
             if args.skip_inpaint:
-                t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none))
+                t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none, **cls))
                 rows["outpaint"].append(t)
                 windows["outpaint"] = len(r["windows"])
                 continue
             t, session = timed(client, lambda: client.open_session({"path": str(big)}))
             rows["session.open"].append(t)
-            t, r = timed(client, lambda: session.inpaint(first, seed=1, output=none))
+            t, r = timed(client, lambda: session.inpaint(first, seed=1, output=none, **cls))
             rows["first inpaint"].append(t)
             windows["first inpaint"] = len(r["windows"])
-            t, r = timed(client, lambda: session.inpaint(second, seed=1, output=none))
+            t, r = timed(client, lambda: session.inpaint(second, seed=1, output=none, **cls))
             rows["second inpaint"].append(t)
             session.close()
-            t, r = timed(client, lambda: client.inpaint({"path": str(big)}, first, seed=1, output=none))
+            t, r = timed(client, lambda: client.inpaint({"path": str(big)}, first, seed=1, output=none, **cls))
             rows["one-shot inpaint"].append(t)
             if not args.skip_outpaint:
-                t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none))
+                t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none, **cls))
                 rows["outpaint"].append(t)
                 windows["outpaint"] = len(r["windows"])
     for name, values in rows.items():

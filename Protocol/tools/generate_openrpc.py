@@ -170,6 +170,11 @@ SCHEMAS: dict = {
                                     "class (the default model's card recommends it), 0 for the others; > 0 needs a model with a null "
                                     "class (capabilities.classifierFreeGuidance; -32012 otherwise); 0 turns it off."},
         "guidanceRamp": {"type": "string", "default": "constant"},
+        "adaptiveSteps": {"type": "boolean", "default": False,
+                          "description": "Fewer steps where few tokens are unknown: a window with u of N tokens to fill runs "
+                                         "max(min(T, 4), ⌈T·√(u/N)⌉) steps (T = steps; at most T; only with startStep 0), e.g. "
+                                         "4 of 12 for a 10 % mask. windows[].steps reports what ran. Off by default (the official "
+                                         "sampler runs T). Measured quality: Docs/Benchmarks.md, \"Decoding steps and mask area\"."},
         "rng": {"type": "string",
                 "description": "The random numbers. project: the project's SplitMix64 streams (default for the project's models). "
                                "jax (default for official checkpoints): JAX's threefry-2x32 as JAX 0.10 computes it "
@@ -187,6 +192,7 @@ SCHEMAS: dict = {
             "rows": {"type": "array", "items": {"type": "string", "pattern": "^[01]*$"},
                      "description": "One string per token row, \"1\" = regenerated."},
         }, ["regenerated", "total", "rows"]),
+        "steps": {"type": "integer", "minimum": 0, "description": "Decoding steps this window ran (inpaint and classEdit)."},
     }, ["x", "y", "width", "height", "scale", "grid", "tokenMask"],
         "One decoded window of the edit (image pixels) and its effective token mask."),
     "SessionSummary": obj(SESSION_SUMMARY_PROPS, SESSION_SUMMARY_REQUIRED, "A session's current state."),
@@ -290,7 +296,7 @@ def cd(name: str, schema: dict, description: str, required: bool = False) -> dic
 
 
 DECODING_NAMES = ["seed", "steps", "startStep", "schedule", "sampler", "choiceTemperature", "temperature", "topK", "guidance", "guidanceRamp",
-                  "rng"]
+                  "rng", "adaptiveSteps"]
 DESCRIPTORS: dict = {
     name: cd(name, {"$ref": f"#/components/schemas/DecodingParams/properties/{name}"}, SCHEMAS["DecodingParams"]["properties"][name].get("description", name))
     for name in DECODING_NAMES

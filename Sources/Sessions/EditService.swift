@@ -255,6 +255,7 @@ public final class EditService: Sendable {
         let tau = try check(d.choiceTemperature, RequestBounds.choiceTemperature, field: "choiceTemperature")
         o.order = (d.sampler ?? .confidence).order(choiceTemperature: tau.map(Float.init))
         if let rng = d.rng { o.random = rng.mode }
+        if let adaptive = d.adaptiveSteps { o.adaptiveSteps = adaptive }
         if let t = try check(d.temperature, RequestBounds.temperature, field: "temperature") { o.temperature = .constant(Float(t)) }
         if let k = try check(d.topK, RequestBounds.topK, field: "topK") { o.topK = k }
         let requested = try check(d.guidance, RequestBounds.guidance, field: "guidance")

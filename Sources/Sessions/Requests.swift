@@ -34,7 +34,7 @@ public enum ClassRef: Sendable, Hashable {
 /// The decoding options every edit takes; absent ones are the model's defaults (`ModelDefaults`).
 public struct DecodingRequest: WireRequest, Hashable {
     public enum Key: String, CaseIterable, CodingKey {
-        case seed, steps, startStep, schedule, sampler, choiceTemperature, temperature, topK, guidance, guidanceRamp, rng
+        case seed, steps, startStep, schedule, sampler, choiceTemperature, temperature, topK, guidance, guidanceRamp, rng, adaptiveSteps
     }
     public var seed: Int?
     public var steps: Int?
@@ -47,10 +47,13 @@ public struct DecodingRequest: WireRequest, Hashable {
     public var guidance: Double?
     public var guidanceRamp: GuidanceRampName?
     public var rng: RNGName?
+    /// Fewer steps for windows with few unknown tokens (`DecodingOptions.adaptedSteps`).
+    public var adaptiveSteps: Bool?
 
     public init(seed: Int? = nil, steps: Int? = nil, startStep: Int? = nil, schedule: ScheduleName? = nil,
                 sampler: SamplerName? = nil, choiceTemperature: Double? = nil, temperature: Double? = nil, topK: Int? = nil,
-                guidance: Double? = nil, guidanceRamp: GuidanceRampName? = nil, rng: RNGName? = nil) {
+                guidance: Double? = nil, guidanceRamp: GuidanceRampName? = nil, rng: RNGName? = nil, adaptiveSteps: Bool? = nil) {
+        self.adaptiveSteps = adaptiveSteps
         self.seed = seed
         self.steps = steps
         self.startStep = startStep

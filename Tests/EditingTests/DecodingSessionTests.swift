@@ -33,6 +33,37 @@ final class DecodingSessionTests: XCTestCase {
         // Committed tokens stay committed: every token revealed before the last step is in the result.
     }
 
+    /// adaptiveSteps: the step count follows √(unknown share) with a floor of 4, a full grid keeps
+    /// T, startStep > 0 keeps T, and the session runs exactly the adapted count with the schedule
+    /// evaluated over it (same tokens as a fixed decode of that many steps).
+    func testAdaptiveStepsFollowTheUnknownShare() throws {
+        var o = DecodingOptions(steps: 12)
+        XCTAssertEqual(o.adaptedSteps(unknown: 6, of: 64), 12, "off by default")
+        o.adaptiveSteps = true
+        XCTAssertEqual(o.adaptedSteps(unknown: 6, of: 64), 4)     // 10 %: ⌈12·0.306⌉ = 4
+        XCTAssertEqual(o.adaptedSteps(unknown: 1, of: 64), 4)     // floor
+        XCTAssertEqual(o.adaptedSteps(unknown: 16, of: 64), 6)    // 25 %
+        XCTAssertEqual(o.adaptedSteps(unknown: 32, of: 64), 9)    // 50 %: ⌈8.49⌉
+        XCTAssertEqual(o.adaptedSteps(unknown: 64, of: 64), 12)   // generation
+        XCTAssertEqual(o.adaptedSteps(unknown: 26, of: 256), 4)   // official grid, 10 %
+        var short = DecodingOptions(steps: 3)
+        short.adaptiveSteps = true
+        XCTAssertEqual(short.adaptedSteps(unknown: 1, of: 64), 3, "never more than steps")
+        var editing = DecodingOptions.officialEditing
+        editing.adaptiveSteps = true
+        XCTAssertEqual(editing.adaptedSteps(unknown: 6, of: 64), 12, "startStep > 0 keeps the official run")
+
+        let input = halfKnown()   // 32 of 64 unknown → 9 steps
+        var adaptive = try DecodingSession(predictor: predictor, tokens: input, condition: .classLabel(3), options: o, seed: 5)
+        XCTAssertEqual(adaptive.options.steps, 9)
+        var count = 0
+        while !adaptive.isFinished { try adaptive.step(); count += 1 }
+        XCTAssertEqual(count, 9)
+        var fixed = try DecodingSession(predictor: predictor, tokens: input, condition: .classLabel(3),
+                                        options: DecodingOptions(steps: 9), seed: 5)
+        XCTAssertEqual(try adaptive.run(), try fixed.run())
+    }
+
     func testCommittedTokensAreKept() throws {
         var session = try DecodingSession(predictor: predictor, tokens: [Int32](repeating: predictor.maskTokenID, count: 64),
                                           condition: .classLabel(0), seed: 9)

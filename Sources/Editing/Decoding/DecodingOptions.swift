@@ -88,6 +88,10 @@ public struct DecodingOptions: Sendable, Hashable, Codable {
     public var guidance: Guidance?
     /// The random numbers: the project's streams (default) or the official JAX sampler's.
     public var random: RandomMode
+    /// Fewer steps when few tokens are unknown: a decode whose grid has u of N positions unknown
+    /// runs `adaptedSteps(unknown: u, of: N)` steps instead of `steps` (see there). Applies only
+    /// with startStep 0; off by default (the official sampler always runs `steps`).
+    public var adaptiveSteps: Bool = false
 
     public init(steps: Int = 12, startStep: Int = 0, schedule: MaskSchedule = .cosine,
                 arithmetic: ScheduleArithmetic = .compiledOfficial, order: RevealOrder = .official,
@@ -102,6 +106,18 @@ public struct DecodingOptions: Sendable, Hashable, Codable {
         self.topK = topK
         self.guidance = guidance
         self.random = random
+    }
+
+    /// The steps an adaptive decode runs for `unknown` of `total` positions:
+    /// max(min(steps, 4), ⌈steps · √(unknown / total)⌉), at most `steps`. The square root was
+    /// chosen from `scripts/bench_inpaint_steps.py` on held-out emoji (Docs/Benchmarks.md,
+    /// "Decoding steps and mask area"): a 10 % mask at T = 12 runs 4 steps, 25 % 6, 50 % 9,
+    /// a full grid 12.
+    public func adaptedSteps(unknown: Int, of total: Int) -> Int {
+        guard adaptiveSteps, startStep == 0, total > 0, unknown < total else { return steps }
+        let share = Double(max(0, unknown)) / Double(total)
+        let scaled = Int((Double(steps) * share.squareRoot()).rounded(.up))
+        return min(steps, max(min(steps, 4), scaled))
     }
 
     /// The official sampler: cosine, T = 12, τ = 4.5.

@@ -80,12 +80,15 @@ public struct DecodingSession: Sendable {
 
         self.predictor = predictor
         self.condition = condition
-        self.options = options
         self.seed = seed
         self.random = RandomSource(seed: seed)
         if case .jax = options.random { jaxKey = JaxKey(seed: seed) }
         initiallyUnknown = tokens.map { $0 == mask }
         initialUnknownCount = initiallyUnknown.reduce(0) { $0 + ($1 ? 1 : 0) }
+        // An adaptive decode fixes its step count from the unknown share, once, here.
+        var options = options
+        options.steps = options.adaptedSteps(unknown: initialUnknownCount, of: n)
+        self.options = options
         currentTokens = tokens
         nextStep = options.startStep
         switch options.order {

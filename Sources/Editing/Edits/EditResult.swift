@@ -16,6 +16,9 @@ public struct EditWindow: Sendable, Hashable {
     public var gridShape: GridShape
     /// Per grid position (row-major), true where the token was regenerated.
     public var tokenMask: [Bool]
+    /// Decoding steps this window ran (`DecodingOptions.steps`, or fewer with adaptiveSteps);
+    /// nil where not recorded.
+    public var steps: Int? = nil
 
     /// Number of regenerated tokens.
     public var regeneratedCount: Int { tokenMask.reduce(0) { $0 + ($1 ? 1 : 0) } }

@@ -272,7 +272,7 @@ public struct RegionEdit: ImageEdit {
             }
         }
         let report = EditWindow(x: window.x, y: window.y, width: window.width, height: window.height,
-                                scale: window.scale, gridShape: grid, tokenMask: tokenMask)
+                                scale: window.scale, gridShape: grid, tokenMask: tokenMask, steps: session.options.steps)
         var result = EditResult(image: output, tokens: tokens, seed: seed, windows: [report], featherRadius: radius)
         if composite == .official {
             result.bandOverride = OfficialComposite.reach(cell: Double(window.width) / Double(grid.width), radius: radius)

@@ -28,7 +28,8 @@ extension Params {
             schedule: try name(ScheduleName.self, K.schedule.rawValue), sampler: try name(SamplerName.self, K.sampler.rawValue),
             choiceTemperature: try double(K.choiceTemperature.rawValue), temperature: try double(K.temperature.rawValue),
             topK: try int(K.topK.rawValue), guidance: try double(K.guidance.rawValue),
-            guidanceRamp: try name(GuidanceRampName.self, K.guidanceRamp.rawValue), rng: try name(RNGName.self, K.rng.rawValue))
+            guidanceRamp: try name(GuidanceRampName.self, K.guidanceRamp.rawValue), rng: try name(RNGName.self, K.rng.rawValue),
+            adaptiveSteps: try bool(K.adaptiveSteps.rawValue))
     }
 
     /// `class`: a label number or a class name.

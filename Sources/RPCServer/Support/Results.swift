@@ -53,10 +53,12 @@ private func describe(_ w: EditWindow) -> JSONValue {
         for c in 0..<w.gridShape.width { line.append(w.tokenMask[r * w.gridShape.width + c] ? "1" : "0") }
         rows.append(.string(line))
     }
-    return .object([
+    var object: JSONObject = [
         "x": .int(w.x), "y": .int(w.y), "width": .int(w.width), "height": .int(w.height),
         "scale": .double(w.scale),
         "grid": .object(["height": .int(w.gridShape.height), "width": .int(w.gridShape.width)]),
         "tokenMask": .object(["regenerated": .int(w.regeneratedCount), "total": .int(w.gridShape.count), "rows": .array(rows)]),
-    ])
+    ]
+    if let steps = w.steps { object["steps"] = .int(steps) }
+    return .object(object)
 }
