@@ -10,6 +10,7 @@ Besides wall time it prints the server process's CPU time for each call (user + 
 /proc), which a busy shared machine does not inflate; the server runs with
 MASKGIT_BLAS_THREADS=1 (--threads) so that CPU time is work, not BLAS threads spinning.
 """
+import json
 import os
 import argparse
 import statistics
@@ -61,6 +62,8 @@ def main():
     parser.add_argument("--session256", action="store_true",
                         help="instead: a 10%% inpaint (81x81) on a 256 px session, one-shot, and a generate")
     parser.add_argument("--threads", default="1", help="MASKGIT_BLAS_THREADS for the server")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=JSON",
+                        help="an extra parameter of every inpaint (e.g. adaptiveSteps=true, decoderContext=2); repeatable")
     parser.add_argument("--class", dest="class_", default=None,
                         help="class for every edit (label or name; needed by models without a null class, e.g. official ones)")
     args = parser.parse_args()
@@ -75,6 +78,7 @@ def main():
     windows = {}
     env = {**os.environ, "MASKGIT_BLAS_THREADS": args.threads}
     cls = {} if args.class_ is None else {"class_": int(args.class_) if args.class_.isdigit() else args.class_}
+    extra = {name: json.loads(value) for name, value in (o.split("=", 1) for o in args.option)}
     with Client(args.binary, model_dir=args.model, args=["--allow-root", str(folder), "--quiet"], env=env) as client:
         for _ in range(args.rounds):
             if args.session256:
@@ -82,11 +86,11 @@ def main():
                 photo(256, 256, seed=2).save(square)
                 session = client.open_session({"path": str(square)})
                 for name, rect in [("256 session inpaint", (40, 40, 81, 81)), ("256 session 2nd", (140, 150, 81, 81))]:
-                    t, r = timed(client, lambda: session.inpaint([rect], seed=1, output=none, **cls))
+                    t, r = timed(client, lambda: session.inpaint([rect], seed=1, output=none, **cls, **extra))
                     rows.setdefault(name, []).append(t)
                     windows[name] = len(r["windows"])
                 session.close()
-                t, r = timed(client, lambda: client.inpaint({"path": str(square)}, [(40, 40, 81, 81)], seed=1, output=none, **cls))
+                t, r = timed(client, lambda: client.inpaint({"path": str(square)}, [(40, 40, 81, 81)], seed=1, output=none, **cls, **extra))
                 rows.setdefault("256 one-shot", []).append(t)
                 t, r = timed(client, lambda: client.generate(seed=1, output=none, **cls))
                 rows.setdefault("generate", []).append(t)
@@ -98,13 +102,13 @@ def main():
                 continue
             t, session = timed(client, lambda: client.open_session({"path": str(big)}))
             rows["session.open"].append(t)
-            t, r = timed(client, lambda: session.inpaint(first, seed=1, output=none, **cls))
+            t, r = timed(client, lambda: session.inpaint(first, seed=1, output=none, **cls, **extra))
             rows["first inpaint"].append(t)
             windows["first inpaint"] = len(r["windows"])
-            t, r = timed(client, lambda: session.inpaint(second, seed=1, output=none, **cls))
+            t, r = timed(client, lambda: session.inpaint(second, seed=1, output=none, **cls, **extra))
             rows["second inpaint"].append(t)
             session.close()
-            t, r = timed(client, lambda: client.inpaint({"path": str(big)}, first, seed=1, output=none, **cls))
+            t, r = timed(client, lambda: client.inpaint({"path": str(big)}, first, seed=1, output=none, **cls, **extra))
             rows["one-shot inpaint"].append(t)
             if not args.skip_outpaint:
                 t, r = timed(client, lambda: client.outpaint({"path": str(small)}, left=160, right=160, seed=1, output=none, **cls))

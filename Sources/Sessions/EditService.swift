@@ -101,11 +101,12 @@ public final class EditService: Sendable {
         let (model, image, snapshot) = try resolve(r.source, model: r.model)
         let decoding = try decodingOptions(r.decoding, defaults: model.defaults.inpaint, model: model)
         let mask = try pixelMask(r.region.mask, field: "mask", width: image.width, height: image.height)
-        let edit = InpaintEdit(image: image, mask: mask, condition: try conditioning(r.classRef, model: model), decoding: decoding,
+        var edit = InpaintEdit(image: image, mask: mask, condition: try conditioning(r.classRef, model: model), decoding: decoding,
                                policy: try maskPolicy(r.region, default: model.defaults.inpaintPolicy),
                                featherRadius: try feather(r.region.feather),
                                composite: r.region.composite ?? model.defaults.inpaintComposite, seed: try seed(r.decoding),
                                knownTokens: snapshot?.current.tokens)
+        edit.region.decoderContext = try check(r.region.decoderContext, RequestBounds.decoderContext, field: "decoderContext")
         return try execute(edit, model: model, source: snapshot, operation: .inpaint, control: control, started: started)
     }
 
@@ -165,9 +166,10 @@ public final class EditService: Sendable {
         let composite = r.region.composite ?? model.defaults.classEditComposite
         let policy = try maskPolicy(r.region, default: composite == .official ? .official
                                         : (model.defaults.classEditPolicy == .official ? .officialBoundingBox : model.defaults.classEditPolicy))
-        let edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding, policy: policy,
+        var edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding, policy: policy,
                              featherRadius: try feather(r.region.feather), composite: composite, seed: try seed(r.decoding),
                              knownTokens: snapshot?.current.tokens)
+        edit.region.decoderContext = try check(r.region.decoderContext, RequestBounds.decoderContext, field: "decoderContext")
         return try execute(edit, model: model, source: snapshot, operation: .classEdit, control: control, started: started)
     }
 

@@ -114,15 +114,19 @@ public struct GenerateRequest: WireRequest {
 
 /// What inpaint and classEdit share: the region (a mask) and how it is regenerated and blended.
 public struct RegionOptions: WireRequest {
-    public enum Key: String, CaseIterable, CodingKey { case mask, maskPolicy, coverage, feather, composite }
+    public enum Key: String, CaseIterable, CodingKey { case mask, maskPolicy, coverage, feather, composite, decoderContext }
     public var mask: MaskRequest?
+    /// Tokens of context the decoder sees around the edited cells (`RegionEdit.decoderContext`);
+    /// nil: the whole window.
+    public var decoderContext: Int?
     public var maskPolicy: MaskPolicyName?
     public var coverage: Double?
     public var feather: Double?
     public var composite: CompositeRegion?
 
     public init(mask: MaskRequest? = nil, maskPolicy: MaskPolicyName? = nil, coverage: Double? = nil, feather: Double? = nil,
-                composite: CompositeRegion? = nil) {
+                composite: CompositeRegion? = nil, decoderContext: Int? = nil) {
+        self.decoderContext = decoderContext
         self.mask = mask
         self.maskPolicy = maskPolicy
         self.coverage = coverage

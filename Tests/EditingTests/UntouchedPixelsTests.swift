@@ -123,6 +123,49 @@ final class UntouchedPixelsTests: XCTestCase {
         }
     }
 
+    /// decoderContext decodes only a crop of the window's grid. The fake tokenizer decodes each
+    /// cell on its own, so a crop decode equals the whole-window decode on the crop: the results
+    /// must be byte-identical, which fails if the composite ever uses a pixel outside the crop
+    /// (those are 0). Aligned, unaligned, downscaled windows, every policy and composite but the
+    /// official one (which ignores the option).
+    func testDecoderContextCropGivesTheWholeWindowResultWithACellwiseDecoder() throws {
+        for (w, h) in [(32, 32), (157, 93)] {
+            let input = testImage(width: w, height: h, layout: .rgba, seed: 5)
+            let masks: [PixelMask] = [
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w / 2 + 1, y: h / 3 + 3, width: 1, height: 1)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w / 3 + 1, y: h / 2 - 3, width: 5, height: 7)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: w - 13, y: h - 9, width: 13, height: 9)]),
+                PixelMask(width: w, height: h, rectangles: [PixelRect(x: 3, y: 5, width: w * 3 / 4 + 1, height: h * 2 / 3 + 1)]),
+            ]
+            for (k, mask) in masks.enumerated() {
+                for composite in [CompositeRegion.mask, .tokens] {
+                    for policy in [TokenMaskPolicy.anyOverlap, .coverage(0.6)] {
+                        for feather: Float? in [nil, 2.5] {
+                            var edit = InpaintEdit(image: input, mask: mask, condition: .classLabel(2), policy: policy,
+                                                   featherRadius: feather, composite: composite, seed: 17)
+                            let whole = try editor.apply(edit)
+                            for context in [0, 1] {
+                                edit.region.decoderContext = context
+                                let cropped = try editor.apply(edit)
+                                let label = "\(w)x\(h) mask \(k) \(composite) \(policy) feather \(String(describing: feather)) context \(context)"
+                                let differing = zip(cropped.image.pixels, whole.image.pixels).filter { $0 != $1 }.count
+                                XCTAssertEqual(differing, 0, "bytes differing from the whole-window decode: " + label)
+                                XCTAssertTrue(cropped.tokens == whole.tokens, label)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let grid = GridShape(height: 8, width: 8)
+        var cells = [Bool](repeating: false, count: 64)
+        cells[3 * 8 + 4] = true
+        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 1, reachTokens: 0)?.shape, GridShape(height: 3, width: 3))
+        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 0, reachTokens: 2)?.row, 1)
+        XCTAssertNil(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 8, reachTokens: 0), "the whole grid: no crop")
+        XCTAssertNil(RegionEdit.decoderCrop(cells: [Bool](repeating: false, count: 64), grid: grid, context: 1, reachTokens: 0))
+    }
+
     /// The case: feather 12.5 (band 38) around an unaligned rectangle of a large image.
     func testWideFeather() throws {
         let input = testImage(width: 301, height: 217, layout: .rgb, seed: 5)

@@ -48,6 +48,14 @@ public struct RegionEdit: ImageEdit {
     /// The image's token grid from an earlier call (⌈h/S⌉ × ⌈w/S⌉, `missing` where unknown);
     /// positions it holds are not re-encoded.
     public var knownTokens: TokenGrid?
+    /// Context, in tokens, the decoder sees around the regenerated cells; nil decodes the whole
+    /// window (what the official code does). With a value the decoder runs only on the
+    /// regenerated cells' bounding box grown by max(this, the composite band in tokens), clipped
+    /// to the window: its cost follows the edited area. The pixels it gives differ slightly from
+    /// a whole-window decode (convolution padding and GroupNorm statistics see a smaller grid;
+    /// Docs/Benchmarks.md measures by how much); pixels outside the crop are never used. Ignored
+    /// with the official composite.
+    public var decoderContext: Int?
 
     /// This edit's window among the edit's windows (far-apart mask parts get one each).
     var windowIndex = 0
@@ -153,6 +161,39 @@ public struct RegionEdit: ImageEdit {
         return parts
     }
 
+    /// The window's cells whose generated pixels the composite can use: the regenerated cells
+    /// and every cell holding a masked pixel (the pixel mask gets weight 1 even in a kept cell
+    /// under a coverage policy).
+    static func cellsToDecode(tokenMask: [Bool], windowMask: PixelMask, stride s: Int, grid: GridShape) -> [Bool] {
+        var cells = tokenMask
+        for y in 0..<min(windowMask.height, grid.height * s) {
+            for x in 0..<min(windowMask.width, grid.width * s) where windowMask.isMasked(x: x, y: y) {
+                cells[(y / s) * grid.width + x / s] = true
+            }
+        }
+        return cells
+    }
+
+    /// The token sub-grid a `decoderContext` decode covers: the bounding box of `cells` grown by
+    /// max(context, reachTokens) on each side, clipped to the grid; nil when no cell is set or
+    /// the crop is the whole grid.
+    static func decoderCrop(cells: [Bool], grid: GridShape, context: Int, reachTokens: Int)
+        -> (row: Int, column: Int, shape: GridShape)?
+    {
+        var r0 = grid.height, r1 = -1, c0 = grid.width, c1 = -1
+        for i in cells.indices where cells[i] {
+            let r = i / grid.width, c = i % grid.width
+            r0 = min(r0, r); r1 = max(r1, r); c0 = min(c0, c); c1 = max(c1, c)
+        }
+        guard r1 >= 0 else { return nil }
+        let m = max(0, max(context, reachTokens))
+        r0 = max(0, r0 - m); c0 = max(0, c0 - m)
+        r1 = min(grid.height - 1, r1 + m); c1 = min(grid.width - 1, c1 + m)
+        let shape = GridShape(height: r1 - r0 + 1, width: c1 - c0 + 1)
+        guard shape != grid else { return nil }
+        return (r0, c0, shape)
+    }
+
     /// One window: the pipeline at the top of this file.
     private func runWindow(on editor: ImageEditor, progress: (EditProgress) -> Bool) throws -> EditResult {
         guard mask.width == image.width, mask.height == image.height else {
@@ -201,13 +242,28 @@ public struct RegionEdit: ImageEdit {
         var session = try DecodingSession(predictor: editor.predictor, grid: known, condition: condition,
                                           options: decoding, seed: seed)
         let decoded = try editor.runDecode(&session, window: windowIndex, windowCount: windowCount, progress: progress)
-        var generated = try editor.decodeGrid(decoded, clip: composite != .official)
-        if scaled { generated = generated.resized(width: window.width, height: window.height) }
-
-        // Composite weight over the window at image resolution.
+        // Composite weight radius at image resolution.
         let officialRadius = composite == .official
             ? OfficialComposite.radius(windowSize: max(editor.windowWidth, editor.windowHeight)) : editor.officialFeatherRadius
         let radius = (featherRadius ?? officialRadius) / Float(window.scale)
+
+        var generated: PixelBuffer
+        if let context = decoderContext, composite != .official,
+           let crop = RegionEdit.decoderCrop(cells: RegionEdit.cellsToDecode(tokenMask: tokenMask, windowMask: windowMask, stride: s, grid: grid),
+                                             grid: grid, context: context,
+                                             reachTokens: (scaled ? 1 : 0) + (composite == .mask ? 0  // resampling reads one cell beyond
+                                                 : (Int((Double(Compositing.support(radius: radius)) * window.scale).rounded(.up)) + s - 1) / s)) {
+            // Only the crop is decoded; the rest of the window stays 0 and gets composite weight 0.
+            let part = try editor.decodeGrid(decoded.crop(row: crop.row, column: crop.column, shape: crop.shape))
+            generated = PixelBuffer(width: grid.width * s, height: grid.height * s)
+            for r in 0..<part.height {
+                let d = ((crop.row * s + r) * generated.width + crop.column * s) * 3, src = r * part.width * 3
+                for k in 0..<(part.width * 3) { generated.samples[d + k] = part.samples[src + k] }
+            }
+        } else {
+            generated = try editor.decodeGrid(decoded, clip: composite != .official)
+        }
+        if scaled { generated = generated.resized(width: window.width, height: window.height) }
         var regenerated = [Bool](repeating: false, count: window.width * window.height)   // pixel in a regenerated token
         var masked = [Float](repeating: 0, count: window.width * window.height)           // pixel in the pixel mask
         for r in 0..<window.height {
