@@ -85,8 +85,8 @@ def main():
                         ps.append(psnr(out[y:y + h, x:x + w], img[y:y + h, x:x + w]))
                         ss.append(seam(out, rect) - base)
                         ms.append(r["timings"]["totalMs"])
-                        if adaptive and "steps" in r:
-                            picked.add(r["steps"])
+                        if adaptive and r.get("windows"):
+                            picked.add(r["windows"][0].get("steps"))
                 label = f"adaptive (picked {sorted(picked)})" if adaptive else f"T={t}"
                 if not reference:
                     reference = (ps, ss)

@@ -63,7 +63,7 @@ def main():
                         help="instead: a 10%% inpaint (81x81) on a 256 px session, one-shot, and a generate")
     parser.add_argument("--threads", default="1", help="MASKGIT_BLAS_THREADS for the server")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=JSON",
-                        help="an extra parameter of every inpaint (e.g. adaptiveSteps=true, decoderContext=2); repeatable")
+                        help="an extra parameter of every inpaint (e.g. adaptiveSteps=true, tokenizerContext=2); repeatable")
     parser.add_argument("--class", dest="class_", default=None,
                         help="class for every edit (label or name; needed by models without a null class, e.g. official ones)")
     args = parser.parse_args()

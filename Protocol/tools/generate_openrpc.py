@@ -331,11 +331,14 @@ DESCRIPTORS.update({
                     "GaussianBlur(S // 16 − 1) with edge pixels extended, the decoder's unclipped output blended in float32, "
                     "clipped at the end (matches Pillow + numpy within 1/255). Cells left part generated, part kept become unknown "
                     "in the session's token cache and are encoded again when a later edit needs them."),
-    "decoderContext": cd("decoderContext", {"type": "integer", "minimum": 0, "maximum": 4096},
-                         "Absent (default): the tokenizer decodes the whole window, as the official code does. A number k: it decodes "
-                         "only the edited cells' bounding box grown by max(k, the composite band) tokens, so its cost follows the "
-                         "edited area; the pixels differ slightly from a whole-window decode (padding and GroupNorm statistics see "
-                         "the smaller grid; Docs/Benchmarks.md measures it). Ignored with composite official."),
+    "tokenizerContext": cd("tokenizerContext", {"type": "integer", "minimum": 0, "maximum": 4096},
+                         "Absent (default): the tokenizer encodes and decodes whole windows, as the official code does. A number k: "
+                         "the encoder runs only on the cells the session's token cache lacks (those an earlier edit left blended) "
+                         "grown by k tokens, and the decoder only on the edited cells' bounding box grown by max(k, the composite band), "
+                         "so the cost follows the edited area; tokens and pixels can differ slightly from whole-window passes "
+                         "(padding and GroupNorm statistics see the smaller grid; Docs/Benchmarks.md measures it). The decoder crop is "
+                         "not used with composite official."),
+
 })
 
 # MARK: Errors
@@ -480,7 +483,7 @@ METHODS = [
            result("EditResult", S("EditResult")), EDIT_ERRORS, tags=["edits"]),
     method("inpaint", "Regenerates the masked pixels of an image or of a session's current image.",
            [P("image"), P("editSession"), cd("mask", S("Mask"), "The pixels to regenerate.", required=True), P("class"),
-            P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("decoderContext")] + decoding() + EDIT_TAIL,
+            P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("tokenizerContext")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"],
            description="Images larger than the model's native size are edited in native-size windows around the mask "
                        "(answer.windows). Kept pixels are copied bit-exact except within the feather radius of the mask."),
@@ -499,7 +502,7 @@ METHODS = [
     method("classEdit", "Regenerates a region as another class (the official class-conditional edit: startStep 2 of 12).",
            [P("image"), P("editSession"), cd("rect", S("Rect"), "The region, as a rectangle (or give `mask`)."),
             cd("mask", S("Mask"), "The region, as a mask (when `rect` is absent)."),
-            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("decoderContext")] + decoding() + EDIT_TAIL,
+            P("class", required=True), P("maskPolicy"), P("coverage"), P("feather"), P("composite"), P("tokenizerContext")] + decoding() + EDIT_TAIL,
            result("EditResult", S("EditResult")), EDIT_ERRORS[:3] + errs("MaskSizeMismatch") + EDIT_ERRORS[3:], tags=["edits"]),
     method("session.open", "Opens a session on an image for iterative edits with undo: decodes it and encodes nothing (edits encode the windows they need, once).",
            [cd("image", S("ImageRef"), "The image.", required=True), P("model"),

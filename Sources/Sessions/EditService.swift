@@ -106,7 +106,7 @@ public final class EditService: Sendable {
                                featherRadius: try feather(r.region.feather),
                                composite: r.region.composite ?? model.defaults.inpaintComposite, seed: try seed(r.decoding),
                                knownTokens: snapshot?.current.tokens)
-        edit.region.decoderContext = try check(r.region.decoderContext, RequestBounds.decoderContext, field: "decoderContext")
+        edit.region.tokenizerContext = try check(r.region.tokenizerContext, RequestBounds.tokenizerContext, field: "tokenizerContext")
         return try execute(edit, model: model, source: snapshot, operation: .inpaint, control: control, started: started)
     }
 
@@ -169,7 +169,7 @@ public final class EditService: Sendable {
         var edit = ClassEdit(image: image, region: region, targetClass: target, decoding: decoding, policy: policy,
                              featherRadius: try feather(r.region.feather), composite: composite, seed: try seed(r.decoding),
                              knownTokens: snapshot?.current.tokens)
-        edit.region.decoderContext = try check(r.region.decoderContext, RequestBounds.decoderContext, field: "decoderContext")
+        edit.region.tokenizerContext = try check(r.region.tokenizerContext, RequestBounds.tokenizerContext, field: "tokenizerContext")
         return try execute(edit, model: model, source: snapshot, operation: .classEdit, control: control, started: started)
     }
 

@@ -19,7 +19,7 @@ public enum RequestBounds {
     /// Outpaint margins, each side.
     public static let margin = 0...(1 << 16)
     public static let windowStride = 1...4096
-    public static let decoderContext = 0...4096
+    public static let tokenizerContext = 0...4096
     /// Mask image threshold (0...255; 0 selects every non-zero pixel).
     public static let threshold = 0...255
     /// Rectangle width and height (x and y may be any integers; the arithmetic saturates).

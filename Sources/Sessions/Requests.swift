@@ -114,19 +114,19 @@ public struct GenerateRequest: WireRequest {
 
 /// What inpaint and classEdit share: the region (a mask) and how it is regenerated and blended.
 public struct RegionOptions: WireRequest {
-    public enum Key: String, CaseIterable, CodingKey { case mask, maskPolicy, coverage, feather, composite, decoderContext }
+    public enum Key: String, CaseIterable, CodingKey { case mask, maskPolicy, coverage, feather, composite, tokenizerContext }
     public var mask: MaskRequest?
-    /// Tokens of context the decoder sees around the edited cells (`RegionEdit.decoderContext`);
+    /// Tokens of context the decoder sees around the edited cells (`RegionEdit.tokenizerContext`);
     /// nil: the whole window.
-    public var decoderContext: Int?
+    public var tokenizerContext: Int?
     public var maskPolicy: MaskPolicyName?
     public var coverage: Double?
     public var feather: Double?
     public var composite: CompositeRegion?
 
     public init(mask: MaskRequest? = nil, maskPolicy: MaskPolicyName? = nil, coverage: Double? = nil, feather: Double? = nil,
-                composite: CompositeRegion? = nil, decoderContext: Int? = nil) {
-        self.decoderContext = decoderContext
+                composite: CompositeRegion? = nil, tokenizerContext: Int? = nil) {
+        self.tokenizerContext = tokenizerContext
         self.mask = mask
         self.maskPolicy = maskPolicy
         self.coverage = coverage

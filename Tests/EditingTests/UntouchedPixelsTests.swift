@@ -123,7 +123,7 @@ final class UntouchedPixelsTests: XCTestCase {
         }
     }
 
-    /// decoderContext decodes only a crop of the window's grid. The fake tokenizer decodes each
+    /// tokenizerContext decodes only a crop of the window's grid. The fake tokenizer decodes each
     /// cell on its own, so a crop decode equals the whole-window decode on the crop: the results
     /// must be byte-identical, which fails if the composite ever uses a pixel outside the crop
     /// (those are 0). Aligned, unaligned, downscaled windows, every policy and composite but the
@@ -145,7 +145,7 @@ final class UntouchedPixelsTests: XCTestCase {
                                                    featherRadius: feather, composite: composite, seed: 17)
                             let whole = try editor.apply(edit)
                             for context in [0, 1] {
-                                edit.region.decoderContext = context
+                                edit.region.tokenizerContext = context
                                 let cropped = try editor.apply(edit)
                                 let label = "\(w)x\(h) mask \(k) \(composite) \(policy) feather \(String(describing: feather)) context \(context)"
                                 let differing = zip(cropped.image.pixels, whole.image.pixels).filter { $0 != $1 }.count
@@ -157,6 +157,28 @@ final class UntouchedPixelsTests: XCTestCase {
                 }
             }
         }
+        // The encoder crop: a second edit on the first's result, whose cache lacks the cells the
+        // feathered composite blended, encodes only those cells (plus context) and gives what the
+        // whole-window encode gives.
+        // (A 32 px image is one native window, as a 256 px image is for the official models.)
+        let input = testImage(width: 32, height: 32, seed: 8)
+        let first = try editor.apply(InpaintEdit(image: input, mask: PixelMask(width: 32, height: 32, rectangles: [PixelRect(x: 17, y: 15, width: 9, height: 7)]),
+                                                 condition: .classLabel(1), featherRadius: 1, seed: 3))
+        XCTAssertTrue(first.tokens.tokens.contains(TokenGrid.missing), "the feather left blended cells")
+        var second = InpaintEdit(image: first.image, mask: PixelMask(width: 32, height: 32, rectangles: [PixelRect(x: 4, y: 3, width: 5, height: 5)]),
+                                 condition: .classLabel(1), featherRadius: 1, seed: 4, knownTokens: first.tokens)
+        let sizes = EncodeSizes()
+        let recording = try ImageEditor(tokenizer: SizeRecordingTokenizer(sizes: sizes), predictor: FakePredictor())
+        let wholeSecond = try recording.apply(second)
+        XCTAssertEqual(sizes.pixels, [32 * 32])
+        second.region.tokenizerContext = 1
+        let croppedSecond = try recording.apply(second)
+        XCTAssertEqual(sizes.pixels.count, 2)
+        XCTAssertLessThan(sizes.pixels.last ?? 0, 32 * 32, "the encoder saw only the missing cells and their context")
+        XCTAssertGreaterThan(sizes.pixels.last ?? 0, 0)
+        XCTAssertEqual(zip(croppedSecond.image.pixels, wholeSecond.image.pixels).filter { $0 != $1 }.count, 0)
+        XCTAssertTrue(croppedSecond.tokens == wholeSecond.tokens)
+
         let grid = GridShape(height: 8, width: 8)
         var cells = [Bool](repeating: false, count: 64)
         cells[3 * 8 + 4] = true
@@ -233,4 +255,16 @@ final class UntouchedPixelsTests: XCTestCase {
             }
         }
     }
+}
+
+final class EncodeSizes: @unchecked Sendable { var pixels: [Int] = [] }
+
+/// The fake tokenizer, recording the pixel count of every encode.
+struct SizeRecordingTokenizer: ImageTokenizer {
+    var base = FakeTokenizer()
+    let sizes: EncodeSizes
+    var tokenStride: Int { base.tokenStride }
+    var nativeSize: Int { base.nativeSize }
+    func encode(_ image: PixelBuffer) throws -> TokenGrid { sizes.pixels.append(image.width * image.height); return try base.encode(image) }
+    func decode(_ grid: TokenGrid) throws -> PixelBuffer { try base.decode(grid) }
 }

@@ -48,14 +48,16 @@ public struct RegionEdit: ImageEdit {
     /// The image's token grid from an earlier call (⌈h/S⌉ × ⌈w/S⌉, `missing` where unknown);
     /// positions it holds are not re-encoded.
     public var knownTokens: TokenGrid?
-    /// Context, in tokens, the decoder sees around the regenerated cells; nil decodes the whole
-    /// window (what the official code does). With a value the decoder runs only on the
-    /// regenerated cells' bounding box grown by max(this, the composite band in tokens), clipped
-    /// to the window: its cost follows the edited area. The pixels it gives differ slightly from
-    /// a whole-window decode (convolution padding and GroupNorm statistics see a smaller grid;
-    /// Docs/Benchmarks.md measures by how much); pixels outside the crop are never used. Ignored
-    /// with the official composite.
-    public var decoderContext: Int?
+    /// Context, in tokens, the tokenizer sees around the cells it works on; nil runs it on the
+    /// whole window (what the official code does). With a value, the encoder runs only on the
+    /// bounding box of the cells the token cache lacks (a session's earlier edit left them
+    /// blended) grown by this, and the decoder only on the regenerated cells' bounding box grown
+    /// by max(this, the composite band in tokens), both clipped to the window: their cost follows
+    /// the edited area. Tokens and pixels can differ slightly from whole-window passes
+    /// (convolution padding and GroupNorm statistics see a smaller grid; Docs/Benchmarks.md
+    /// measures by how much); decoded pixels outside the crop are never used. The decoder crop
+    /// is not used with the official composite.
+    public var tokenizerContext: Int?
 
     /// This edit's window among the edit's windows (far-apart mask parts get one each).
     var windowIndex = 0
@@ -174,7 +176,7 @@ public struct RegionEdit: ImageEdit {
         return cells
     }
 
-    /// The token sub-grid a `decoderContext` decode covers: the bounding box of `cells` grown by
+    /// The token sub-grid a `tokenizerContext` decode covers: the bounding box of `cells` grown by
     /// max(context, reachTokens) on each side, clipped to the grid; nil when no cell is set or
     /// the crop is the whole grid.
     static func decoderCrop(cells: [Bool], grid: GridShape, context: Int, reachTokens: Int)
@@ -232,10 +234,22 @@ public struct RegionEdit: ImageEdit {
         if !scaled, let knownTokens {
             known = knownTokens.crop(row: window.y / s, column: window.x / s, shape: grid)
         }
-        let needsEncode = (0..<grid.count).contains { !tokenMask[$0] && known.tokens[$0] == TokenGrid.missing }
-        if needsEncode {
-            let encoded = try editor.encodeWindow(pixels)
-            for i in 0..<grid.count where known.tokens[i] == TokenGrid.missing { known.tokens[i] = encoded.tokens[i] }
+        let toEncode = (0..<grid.count).map { !tokenMask[$0] && known.tokens[$0] == TokenGrid.missing }
+        if toEncode.contains(true) {
+            if let context = tokenizerContext,
+               let crop = RegionEdit.decoderCrop(cells: toEncode, grid: grid, context: context, reachTokens: 0) {
+                // Only the cells the cache lacks, with `context` cells around them, are encoded.
+                let part = try editor.encodeWindow(pixels.crop(x: crop.column * s, y: crop.row * s,
+                                                               width: crop.shape.width * s, height: crop.shape.height * s))
+                for r in 0..<crop.shape.height {
+                    for c in 0..<crop.shape.width where known[crop.row + r, crop.column + c] == TokenGrid.missing {
+                        known[crop.row + r, crop.column + c] = part[r, c]
+                    }
+                }
+            } else {
+                let encoded = try editor.encodeWindow(pixels)
+                for i in 0..<grid.count where known.tokens[i] == TokenGrid.missing { known.tokens[i] = encoded.tokens[i] }
+            }
         }
         for i in 0..<grid.count where tokenMask[i] { known.tokens[i] = TokenGrid.missing }
 
@@ -248,7 +262,7 @@ public struct RegionEdit: ImageEdit {
         let radius = (featherRadius ?? officialRadius) / Float(window.scale)
 
         var generated: PixelBuffer
-        if let context = decoderContext, composite != .official,
+        if let context = tokenizerContext, composite != .official,
            let crop = RegionEdit.decoderCrop(cells: RegionEdit.cellsToDecode(tokenMask: tokenMask, windowMask: windowMask, stride: s, grid: grid),
                                              grid: grid, context: context,
                                              reachTokens: (scaled ? 1 : 0) + (composite == .mask ? 0  // resampling reads one cell beyond

@@ -93,7 +93,7 @@ extension RegionOptions {
     init(_ p: Params, images: ImagePolicy) throws(AppError) {
         self.init(mask: try p.maskRequest("mask", images: images), maskPolicy: try p.name(MaskPolicyName.self, "maskPolicy"),
                   coverage: try p.double("coverage"), feather: try p.double("feather"),
-                  composite: try p.name(CompositeRegion.self, "composite"), decoderContext: try p.int("decoderContext"))
+                  composite: try p.name(CompositeRegion.self, "composite"), tokenizerContext: try p.int("tokenizerContext"))
     }
 }
 
