@@ -6,9 +6,10 @@
 #include "maskgit-gimp.h"
 
 #define CODE_SESSION_NOT_FOUND (-32001)
+#define CODE_INVALID_PARAMS    (-32602)
 #define CODE_CANCELLED         (-32800)
 
-typedef enum { STAGE_OPEN, STAGE_EDIT, STAGE_UNDO } Stage;
+typedef enum { STAGE_OPEN, STAGE_EDIT, STAGE_FORK, STAGE_UNDO } Stage;
 
 typedef struct {
   gint       id;
@@ -41,6 +42,12 @@ struct Backend {
   GHashTable *jobs;      /* job id -> Job* */
   GHashTable *cache;     /* "image:drawable" -> CacheEntry* */
   gint     starts, sessions_opened, sessions_reused, edits;
+  gint     sessions_forked, tokens_adopted, tokens_known;
+  GQueue  *forks;        /* ids of the result forks (session.fork) still open, oldest first */
+  gint     max_forks;    /* forks kept open; -1: a quarter of the server's maxSessions */
+  gint     server_max_sessions;   /* initialize -> limits.maxSessions, 0 until answered */
+  gint64   init_rpc_id;  /* the initialize request of the running child */
+  gboolean no_reuse;     /* the child refused session.open reuseTokens (an older server) */
   gdouble  orphan_timeout_s, answer_timeout_s;
   gint64   last_output;  /* monotonic time of the child's last stdout line (any request's) */
 };

@@ -390,7 +390,9 @@ backend_start (Backend *b, gchar **error)
         json_object_set_string_member (info, "version", "1");
         json_object_set_object_member (init, "clientInfo", info);
       }
-      send_request (b, "initialize", init, NULL);   /* a broken pipe shows at the first job */
+      b->server_max_sessions = 0;
+      b->no_reuse = FALSE;
+      b->init_rpc_id = send_request (b, "initialize", init, NULL);   /* a broken pipe shows at the first job */
       json_object_unref (init);
     }
   g_free (server);
@@ -429,6 +431,8 @@ backend_stop (Backend *b, const gchar *why)
     }
   b->pid = 0;
   g_hash_table_remove_all (b->cache);   /* sessions died with the process */
+  while (!g_queue_is_empty (b->forks))
+    g_free (g_queue_pop_head (b->forks));
   g_hash_table_iter_init (&it, b->jobs);
   while (g_hash_table_iter_next (&it, &key, &value))
     {

@@ -148,6 +148,7 @@ client_run_job (const gchar *method, JsonObject *params, const gchar *cache_key,
   if (!resident)
     {
       local = backend_new (0);
+      backend_set_max_forks (local, 0);   /* it ends with this call: a fork would outlive nothing */
       job = backend_submit (local, method, params_json, cache_key, checksum, image_path);
     }
   g_free (params_json);
@@ -255,6 +256,13 @@ client_status (BackendStatus *s)
       s->edits = r[5].data.d_int32;
       s->cached = r[6].data.d_int32;
       s->running = r[7].data.d_int32;
+      if (n >= 12)
+        {
+          s->sessions_forked = r[8].data.d_int32;
+          s->forks = r[9].data.d_int32;
+          s->tokens_adopted = r[10].data.d_int32;
+          s->tokens_known = r[11].data.d_int32;
+        }
       ok = TRUE;
     }
   gimp_destroy_params (r, n);

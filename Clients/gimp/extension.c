@@ -26,7 +26,7 @@ static void
 run_temp (const gchar *name, gint nparams, const GimpParam *param,
           gint *nreturn_vals, GimpParam **return_vals)
 {
-  static GimpParam values[9];
+  static GimpParam values[12];
   static gchar *message = NULL, *payload = NULL;
 
   values[0].type = GIMP_PDB_STATUS;
@@ -76,7 +76,11 @@ run_temp (const gchar *name, gint nparams, const GimpParam *param,
       values[5].type = GIMP_PDB_INT32; values[5].data.d_int32 = s.edits;
       values[6].type = GIMP_PDB_INT32; values[6].data.d_int32 = s.cached;
       values[7].type = GIMP_PDB_INT32; values[7].data.d_int32 = s.running;
-      *nreturn_vals = 8;
+      values[8].type = GIMP_PDB_INT32; values[8].data.d_int32 = s.sessions_forked;
+      values[9].type = GIMP_PDB_INT32; values[9].data.d_int32 = s.forks;
+      values[10].type = GIMP_PDB_INT32; values[10].data.d_int32 = s.tokens_adopted;
+      values[11].type = GIMP_PDB_INT32; values[11].data.d_int32 = s.tokens_known;
+      *nreturn_vals = 12;
     }
   else
     return_error (nreturn_vals, return_vals, "maskgit-gimp: unknown temporary procedure or wrong arguments");
@@ -130,6 +134,10 @@ extension_run (void)
     { GIMP_PDB_INT32, "edits", "Edit requests answered" },
     { GIMP_PDB_INT32, "cached-layers", "Layers with a live session" },
     { GIMP_PDB_INT32, "running", "Jobs not finished yet" },
+    { GIMP_PDB_INT32, "sessions-forked", "Results kept as sessions of their own (session.fork)" },
+    { GIMP_PDB_INT32, "forks-open", "Of those, still open" },
+    { GIMP_PDB_INT32, "tokens-adopted", "Sessions opened on the token grid of an open revision (a result layer)" },
+    { GIMP_PDB_INT32, "tokens-known", "Known tokens those sessions adopted, in all" },
   };
 
   backend = backend_new (3.0);   /* GIMP's progress Cancel kills the caller: its job stops within ~3 s */

@@ -62,6 +62,9 @@ query (void)
     { GIMP_PDB_INT32, "sessions-reused", "Edits that reused a layer's session" },
     { GIMP_PDB_INT32, "edits", "Edits answered" },
     { GIMP_PDB_INT32, "running", "Jobs not finished yet" },
+    { GIMP_PDB_INT32, "sessions-forked", "Edit results kept as sessions of their own (session.fork)" },
+    { GIMP_PDB_INT32, "tokens-adopted", "Layers opened on the tokens of an open result or layer (no re-encoding)" },
+    { GIMP_PDB_INT32, "tokens-known", "Known tokens those layers adopted, in all" },
   };
   static const gchar *labels[] = { "_Inpaint selection...", "_Outpaint...", "_Change class in selection...", "_Generate..." };
   static const gchar *blurbs[] = {
@@ -373,7 +376,7 @@ done:
 static void
 run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals, GimpParam **return_vals)
 {
-  static GimpParam values[8];
+  static GimpParam values[10];
   static gchar *error = NULL;
   GimpRunMode mode = nparams > 0 ? param[0].data.d_int32 : GIMP_RUN_NONINTERACTIVE;
   GimpPDBStatusType status = GIMP_PDB_CALLING_ERROR;
@@ -394,8 +397,10 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
     {
       BackendStatus s;
       client_status (&s);
-      maskgit_log ("status pid=%d starts=%d opened=%d reused=%d edits=%d cached=%d running=%d",
-                   s.pid, s.starts, s.sessions_opened, s.sessions_reused, s.edits, s.cached, s.running);
+      maskgit_log ("status pid=%d starts=%d opened=%d reused=%d edits=%d cached=%d running=%d "
+                   "forked=%d forks=%d adopted=%d known=%d",
+                   s.pid, s.starts, s.sessions_opened, s.sessions_reused, s.edits, s.cached, s.running,
+                   s.sessions_forked, s.forks, s.tokens_adopted, s.tokens_known);
       values[0].data.d_status = GIMP_PDB_SUCCESS;
       values[1].type = GIMP_PDB_INT32; values[1].data.d_int32 = s.pid;
       values[2].type = GIMP_PDB_INT32; values[2].data.d_int32 = s.starts;
@@ -403,7 +408,10 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
       values[4].type = GIMP_PDB_INT32; values[4].data.d_int32 = s.sessions_reused;
       values[5].type = GIMP_PDB_INT32; values[5].data.d_int32 = s.edits;
       values[6].type = GIMP_PDB_INT32; values[6].data.d_int32 = s.running;
-      *nreturn_vals = 7;
+      values[7].type = GIMP_PDB_INT32; values[7].data.d_int32 = s.sessions_forked;
+      values[8].type = GIMP_PDB_INT32; values[8].data.d_int32 = s.tokens_adopted;
+      values[9].type = GIMP_PDB_INT32; values[9].data.d_int32 = s.tokens_known;
+      *nreturn_vals = 10;
       return;
     }
 

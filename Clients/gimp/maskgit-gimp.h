@@ -3,7 +3,9 @@
  * One executable plays two roles:
  *   - the resident extension "extension-maskgit-backend" (GIMP_EXTENSION): owns one maskgit-rpc
  *     child for the whole GIMP run, keeps a map from GIMP layer (+ pixel checksum) to server
- *     session, and serves temporary procedures (submit / poll / cancel / status);
+ *     session and the newest edit results as sessions of their own (session.fork: a result
+ *     layer's session.open {reuseTokens} then starts from its tokens), and serves temporary
+ *     procedures (submit / poll / cancel / status);
  *   - the menu procedures (plug-in-maskgit-*), each run in its own short-lived process: they read
  *     the layer and selection, write PNGs into a private temp folder, hand a job to the extension,
  *     poll it for progress (GIMP progress bar, Cancel dialog), and insert the result as a new layer.
@@ -45,6 +47,10 @@ typedef struct {
   gint edits;           /* edit requests answered */
   gint cached;          /* entries in the layer -> session map */
   gint running;         /* jobs not finished yet */
+  gint sessions_forked; /* results kept as sessions of their own (session.fork) */
+  gint forks;           /* of those, still open */
+  gint tokens_adopted;  /* session.open answers whose grid came from an open revision (tokensFrom) */
+  gint tokens_known;    /* the known tokens those adopted in all */
 } BackendStatus;
 
 /* orphan_timeout_s > 0: cancel a running job nobody has polled for that long (extension mode). */
@@ -60,6 +66,9 @@ gint        backend_submit      (Backend *b, const gchar *method, const gchar *p
 JobState    backend_poll        (Backend *b, gint job, gdouble *fraction, gchar **message,
                                  gchar **payload);
 void        backend_cancel      (Backend *b, gint job);
+/* Result forks kept open (0: none made); by default MASKGIT_GIMP_FORKS, else a quarter of the
+ * server's maxSessions. */
+void        backend_set_max_forks (Backend *b, gint n);
 void        backend_get_status  (Backend *b, BackendStatus *status);
 
 /* The folder shared by both roles for request and result images (created 0700). */

@@ -125,8 +125,9 @@ def test_python_block(text, tmp_path):
 
 SCALAR = re.compile(r'"(\w+)":("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
 #: Values that differ from run to run or machine to machine (a cancel can find its request still
-#: queued or already decoding: where it stopped is up to timing, not to the protocol).
-VARIABLE = {"totalMs", "version", "bytes", "stage", "completedSteps"}
+#: queued or already decoding: where it stopped is up to timing, not to the protocol; the compute
+#: facts of `initialize` describe the machine's CPU and core count).
+VARIABLE = {"totalMs", "version", "bytes", "stage", "completedSteps", "backend", "isa", "precision", "nativeBF16", "threads"}
 OPEN_S1 = '{"jsonrpc":"2.0","id":"setup","method":"session.open","params":{"image":{"path":"Examples/images/cat.png"}}}'
 
 

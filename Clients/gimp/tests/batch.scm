@@ -23,7 +23,8 @@
         (fact tag "parasite" (caddr (car (gimp-item-get-parasite layer "maskgit-params")))))))
 (define (status tag)
   (let ((s (plug-in-maskgit-status RUN-NONINTERACTIVE)))
-    (fact tag "pid" (car s) "starts" (cadr s) "opened" (caddr s) "reused" (cadddr s))))
+    (fact tag "pid" (car s) "starts" (cadr s) "opened" (caddr s) "reused" (cadddr s)
+          "edits" (list-ref s 4) "forked" (list-ref s 6) "adopted" (list-ref s 7) "known" (list-ref s 8))))
 ; Runs thunk; on a PDB error records it (the message goes to GIMP's stderr).
 (define (expect-error tag thunk)
   (if (catch #f (begin (thunk) #t))

@@ -94,5 +94,22 @@
     (file-jpeg-save RUN-NONINTERACTIVE img (car r) (out "photo.jpg") (out "photo.jpg")
                     0.9 0 1 0 "" 0 1 0 2)))
 
+; Editing a result layer: its tokens come from the fork the backend made of the result, even
+; after the next edit of the source dropped that result from the source session's redo future.
+; The selections fit the tiny model's 16x16 window (a downscaled window leaves no tokens known).
+(let* ((img (load-image "rgb.png"))
+       (src (car (gimp-image-get-active-layer img))))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 10 10 8 8)
+  (let ((first (car (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 31 0 "" "3" "" -1))))
+    (save-drawable img first "result-source.png")
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 40 28 8 8)
+    (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img src 32 0 "" "5" "" -1)
+    (status "before-result-edit")
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 14 14 6 6)
+    (let ((r (plug-in-maskgit-inpaint RUN-NONINTERACTIVE img first 33 0 "" "2" "" -1)))
+      (layer-facts "result-edit" img (car r))
+      (save-drawable img (car r) "result-edit.png"))
+    (status "after-result-edit")))
+
 (status "end")
 (close-output-port facts)

@@ -37,7 +37,7 @@ else
   example_model="$repo/Tests/EngineTests/Fixtures/tiny"
 fi
 
-rm -rf "$out/in" "$out/out" "$out/restart" "$out/profile" "$out/tmp"
+rm -rf "$out/in" "$out/out" "$out/restart" "$out/evict" "$out/evict-fork" "$out/old-server" "$out/profile" "$out/tmp"
 mkdir -p "$out/out" "$out/restart" "$out/profile" "$out/tmp"
 rm -f "$out/killed.txt"
 profile="$out/profile"
@@ -51,7 +51,7 @@ work="$TMPDIR/maskgit-gimp-$(id -u)"
 "$python" "$here/make_inputs.py" "$out" "$work"
 export GIMP2_DIRECTORY="$profile"
 export MASKGIT_RPC_ARGS="--model $repo/Tests/EngineTests/Fixtures/tiny --quiet"
-unset MASKGIT_RPC MASKGIT_GIMP_RESIDENT
+unset MASKGIT_RPC MASKGIT_GIMP_RESIDENT MASKGIT_GIMP_FORKS
 
 gimp_batch() {  # facts-folder script log; $wrap: a command to run GIMP under (xvfb-run)
   local dir="$1" script="$2" log="$3"
@@ -134,6 +134,22 @@ mkdir -p "$out/evict"
 MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-sessions 1" gimp_batch "$out/evict" "$here/evict.scm" "$out/gimp-evict.log" \
   || { echo "GIMP eviction run failed:"; tail -30 "$out/gimp-evict.log"; exit 1; }
 echo "GIMP eviction run: ok"
+
+# Forks the server evicts (three sessions, two forks kept by the backend): harmless, the result
+# layer whose fork is gone opens without adopted tokens.
+mkdir -p "$out/evict-fork"
+MASKGIT_GIMP_FORKS=2 MASKGIT_RPC_ARGS="$MASKGIT_RPC_ARGS --max-sessions 3" \
+  gimp_batch "$out/evict-fork" "$here/evict-fork.scm" "$out/gimp-evict-fork.log" \
+  || { echo "GIMP fork eviction run failed:"; tail -30 "$out/gimp-evict-fork.log"; exit 1; }
+echo "GIMP fork eviction run: ok"
+
+# A server from before session.fork and reuseTokens (old-server.py in front of the real one).
+mkdir -p "$out/old-server"
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$here/old-server.py" "$server" >"$out/old-server.sh"
+chmod +x "$out/old-server.sh"
+MASKGIT_RPC="$out/old-server.sh" gimp_batch "$out/old-server" "$here/old-server.scm" "$out/gimp-old-server.log" \
+  || { echo "GIMP old-server run failed:"; tail -30 "$out/gimp-old-server.log"; exit 1; }
+echo "GIMP old-server run: ok"
 
 # Interactive runs under Xvfb (dialogs answer themselves): OK, then Cancel in the progress dialog.
 if command -v xvfb-run >/dev/null 2>&1; then

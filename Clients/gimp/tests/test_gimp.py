@@ -156,6 +156,32 @@ def test_two_inpaints_share_one_backend_and_one_session(facts):
     assert end["pid"] == s["pid"] and end["starts"] == 1   # the whole run: one backend process
 
 
+def test_editing_a_result_layer_adopts_the_results_tokens(run, facts):
+    # main.scm: inpaint the source (the "first" result), inpaint the source elsewhere (which drops
+    # the first result from the source session's redo future), then inpaint the first result's
+    # layer: its session.open adopts the token grid of the fork the backend made of that result.
+    before, after = facts.status("before-result-edit"), facts.status("after-result-edit")
+    assert before["forked"] >= 2 and after["forked"] == before["forked"] + 1
+    assert after["opened"] == before["opened"] + 1          # the result layer got its own session
+    assert after["adopted"] == before["adopted"] + 1
+    assert after["known"] > before["known"]                 # it started with known tokens
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "(a result fork, now closed)" in log
+    # The edit is valid relative to the result layer: only its selection (and that edit's
+    # tokens and feather band) changed; the first result's own edit is not undone.
+    first, edited = png(run / "out/result-source.png"), png(run / "out/result-edit.png")
+    assert facts.ints("result-edit", "geometry") == [0, 0, 64, 48]
+    check_outside_unchanged(first, edited, rect_mask((48, 64), 14, 14, 6, 6), facts.parasite("result-edit"))
+    source = png(run / "in/rgb.png")
+    assert np.any(np.any(first[..., :3] != source[..., :3], axis=-1)[10:18, 10:18])
+
+
+def test_statuses_count_forks(facts):
+    s = facts.status("end")
+    assert s["forked"] == s["edits"] - 2   # every edit of a layer forks its result; the two generates have no session
+    assert s["adopted"] >= 1 and s["known"] > 0
+
+
 def test_parasite_holds_the_request_and_the_seed_used(facts):
     p = facts.parasite("inpaint1")
     assert p["method"] == "inpaint" and p["model"] == "tiny"
@@ -318,6 +344,35 @@ def test_an_evicted_session_is_reopened(run):
     s = f.status("evict-end")
     assert s["opened"] == 3 and s["starts"] == 1
     assert "gone (evicted); re-opening" in (run / "profile/maskgit-gimp.log").read_text()
+
+
+def test_an_evicted_fork_is_harmless(run):
+    # evict-fork.scm: the server (3 sessions) evicted the forks of A's results; editing A's first
+    # result layer then opens a session with nothing adopted, and the edit is still right.
+    f = Facts(run / "evict-fork/facts.txt")
+    before, end = f.status("before-first-edit"), f.status("evict-fork-end")
+    assert before["forked"] == 3 and before["starts"] == 1
+    assert end["adopted"] == 0 and end["known"] == 0 and end["opened"] == before["opened"] + 1
+    assert int(f("first-edit", "seed")) == 4
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "evicted by the server (its result layer will be encoded again)" in log
+    check_outside_unchanged(png(run / "out/evict-first.png"), png(run / "out/evict-first-edit.png"),
+                            rect_mask((48, 64), 14, 14, 6, 6), f.parasite("first-edit"))
+
+
+def test_a_server_without_fork_and_reuse_tokens_still_edits(run):
+    # old-server.py refuses reuseTokens (-32602 naming it) and session.fork (-32601), as a server
+    # from before them does: every edit still succeeds, the layer's session is still reused.
+    f = Facts(run / "old-server/facts.txt")
+    s = f.status("old-server-end")
+    assert s["starts"] == 1 and s["opened"] == 2 and s["reused"] == 1 and s["edits"] == 3
+    assert s["forked"] == 0 and s["adopted"] == 0
+    assert int(f("old-reused", "seed")) == 5
+    log = (run / "profile/maskgit-gimp.log").read_text()
+    assert "does not know session.open reuseTokens" in log
+    assert "session.fork s1 failed (maskgit-rpc: Method not found: session.fork); going on" in log
+    check_outside_unchanged(png(run / "out/old-server-first.png"), png(run / "out/old-server-result-edit.png"),
+                            rect_mask((48, 64), 14, 14, 6, 6), f.parasite("old-result-edit"))
 
 
 def test_without_the_extension_a_call_runs_its_own_backend(run):

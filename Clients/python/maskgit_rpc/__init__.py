@@ -13,8 +13,8 @@ maskgit-rpc repository.
 """
 from .binary import ENV_VAR, REPO_BINARY, find_binary
 from .client import (
-    PROTOCOL_VERSION, Client, Progress, ProgressBar, ProgressCallback, ProgressLike, RequestHandle, Result, Session,
-    __version__, wire_name,
+    PROTOCOL_VERSION, Client, ForkSource, Progress, ProgressBar, ProgressCallback, ProgressLike, RequestHandle, Result,
+    Session, TokenGridInfo, TokenSource, __version__, wire_name,
 )
 from .errors import (
     Cancelled, ImageDecodeFailed, InternalError, InvalidParams, InvalidRequest, IOFailed, LimitExceeded,
@@ -26,7 +26,7 @@ from .images import ImageLike, MaskLike, RectLike, array_to_image, image_ref, ma
 
 __all__ = [
     "Client", "Session", "RequestHandle", "Result", "Progress", "ProgressBar", "ProgressCallback", "ProgressLike",
-    "PROTOCOL_VERSION", "__version__", "wire_name",
+    "PROTOCOL_VERSION", "__version__", "wire_name", "TokenGridInfo", "TokenSource", "ForkSource",
     "find_binary", "ENV_VAR", "REPO_BINARY", "image_ref", "mask_spec", "rect_spec", "server_path", "array_to_image",
     "ImageLike", "MaskLike", "RectLike", "error_from_response",
     "RPCError", "TransportError", "ParseError", "InvalidRequest", "ShuttingDown", "MethodNotFound", "InvalidParams",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import (
     IO, TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, List, Literal, Mapping, Optional, Protocol, Tuple, Type,
-    Union, cast, overload,
+    TypedDict, Union, cast, overload,
 )
 
 from .binary import find_binary
@@ -41,6 +41,32 @@ class Progress:
     progress: float
     total: Optional[float]
     message: Optional[str]
+
+
+class TokenGridInfo(TypedDict):
+    """A session revision's token grid (`SessionSummary.tokens`): its shape and how many of its
+    tokens are known (encoded or generated; the rest are encoded when an edit needs them)."""
+
+    height: int
+    width: int
+    known: int
+
+
+class TokenSource(TypedDict):
+    """`session.open {reuseTokens: true}` → `tokensFrom`: the open session revision whose token
+    grid the new session started from (same model, size and RGB samples), and the known tokens
+    it took over."""
+
+    session: str
+    revision: int
+    known: int
+
+
+class ForkSource(TypedDict):
+    """`session.fork` → `forkedFrom`: the session and revision the branch was made of."""
+
+    session: str
+    revision: int
 
 
 class ProgressBar(Protocol):
@@ -516,12 +542,19 @@ class Client:
         return self._edit("classEdit", params, progress, wait)
 
     def open_session(self, image: ImageLike, model: Optional[str] = None,
-                     progress: Optional[ProgressLike] = None) -> "Session":
-        """`session.open`: tokenizes `image` once and returns a `Session` for iterative edits
-        (a context manager: leaving the `with` closes it on the server)."""
+                     progress: Optional[ProgressLike] = None, *, reuse_tokens: bool = False) -> "Session":
+        """`session.open`: a `Session` on `image` for iterative edits (each edit encodes only
+        what it needs, once; a context manager: leaving the `with` closes it on the server).
+
+        `reuse_tokens=True` (`reuseTokens`) starts its token grid from an open session revision
+        of the same model with the same size and RGB samples, e.g. a result an edit returned:
+        nothing that grid knows is encoded again, and `Session.tokens_from` names the revision
+        (None when no open revision matched: the session then starts empty)."""
         params: Dict[str, Any] = {"image": image_ref(image)}
         if model is not None:
             params["model"] = model
+        if reuse_tokens:
+            params[wire_name("reuse_tokens")] = True
         return Session(self, self.request("session.open", params, progress))
 
     def _edit(self, method: str, params: Dict[str, Any], progress: Optional[ProgressLike], wait: bool,
@@ -549,6 +582,13 @@ class Session:
         self.summary: Dict[str, Any] = dict(summary)
         self.id: str = summary["id"]
         self.closed = False
+        #: Where `open_session(reuse_tokens=True)` took the token grid from (None: started empty,
+        #: or not opened that way).
+        self.tokens_from: Optional[TokenSource] = _token_source(summary.get("tokensFrom"))
+        #: The session and revision `fork()` made this session of (None: not a fork).
+        self.forked_from: Optional[ForkSource] = _fork_source(summary.get("forkedFrom"))
+        #: Sessions the server evicted to make room for this one (`evictedSessions`).
+        self.evicted_sessions: List[str] = [str(e) for e in summary.get("evictedSessions") or []]
 
     def __repr__(self) -> str:
         return f"Session({self.id!r}, revision={self.summary.get('revision')})"
@@ -573,6 +613,22 @@ class Session:
     @property
     def size(self) -> Tuple[int, int]:
         return cast(int, self.summary["width"]), cast(int, self.summary["height"])
+
+    @property
+    def tokens(self) -> TokenGridInfo:
+        """The current revision's token grid: shape and known tokens (as last reported)."""
+        grid = self.summary["tokens"]
+        return TokenGridInfo(height=int(grid["height"]), width=int(grid["width"]), known=int(grid["known"]))
+
+    def fork(self, revision: Optional[int] = None) -> "Session":
+        """`session.fork`: a new session holding one revision of this one (default: the current
+        one), its image and token grid, as its only revision 0; edits of either session leave the
+        other alone and nothing is encoded again. `forked_from` of the new session names the
+        revision. Raises `NoRevision` for a revision this session does not keep."""
+        params: Dict[str, Any] = {"session": self.id}
+        if revision is not None:
+            params["revision"] = revision
+        return Session(self.client, self.client.request("session.fork", params))
 
     def _move(self, method: str, with_image: bool) -> Result:
         params: Dict[str, Any] = {"session": self.id}
@@ -697,6 +753,18 @@ def _canonical(format: str) -> str:
     return "jpeg" if format.lower() in ("jpg", "jpeg") else format.lower()
 
 
+def _token_source(value: Any) -> Optional[TokenSource]:
+    if not isinstance(value, dict):
+        return None
+    return TokenSource(session=str(value["session"]), revision=int(value["revision"]), known=int(value["known"]))
+
+
+def _fork_source(value: Any) -> Optional[ForkSource]:
+    if not isinstance(value, dict):
+        return None
+    return ForkSource(session=str(value["session"]), revision=int(value["revision"]))
+
+
 def _edit_params(options: Mapping[str, Any], class_: Any) -> Dict[str, Any]:
     """The request's params from keyword options: snake_case names mapped to the protocol's
     camelCase (`mask_policy=` → `maskPolicy`); None values dropped."""
@@ -726,4 +794,4 @@ def _region(rect: Any, mask: Any) -> Dict[str, Any]:
 
 
 __all__ = ["Client", "Session", "RequestHandle", "Result", "Progress", "ProgressBar", "PROTOCOL_VERSION",
-           "Cancelled", "wire_name"]
+           "Cancelled", "wire_name", "TokenGridInfo", "TokenSource", "ForkSource"]
