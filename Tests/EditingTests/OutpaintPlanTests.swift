@@ -5,30 +5,6 @@ import ImageCodecs
 import XCTest
 @testable import Editing
 
-/// Records the batch sizes of `logits(batch:)` and the single calls.
-final class BatchLog: @unchecked Sendable {
-    var batches: [Int] = []
-    var singles = 0
-}
-
-struct BatchCountingPredictor: TokenPredictor {
-    var base: FakePredictor
-    let log: BatchLog
-    var codebookSize: Int { base.codebookSize }
-    var gridShape: GridShape { base.gridShape }
-    var maskTokenID: Int32 { base.maskTokenID }
-    var numClasses: Int { base.numClasses }
-    var nullClassID: Int? { base.nullClassID }
-    func logits(tokens: [Int32], condition: Conditioning) throws -> [Float] {
-        log.singles += 1
-        return try base.logits(tokens: tokens, condition: condition)
-    }
-    func logits(batch: [PredictorPass]) throws -> [[Float]] {
-        log.batches.append(batch.count)
-        return try batch.map { try base.logits(tokens: $0.tokens, condition: $0.condition) }
-    }
-}
-
 /// FakeTokenizer that refuses to decode a grid with `missing` tokens (as the network's adapter does).
 struct StrictTokenizer: ImageTokenizer {
     var base = FakeTokenizer()
@@ -111,10 +87,10 @@ final class OutpaintPlanTests: XCTestCase {
         let input = testImage(width: 40, height: 24, seed: 5)
         var options = DecodingOptions.official
         options.guidance = Guidance(weight: 2)
-        func run(batched: Bool) throws -> (EditResult, BatchLog) {
-            let log = BatchLog()
+        func run(batched: Bool) throws -> (EditResult, CallCounter) {
+            let log = CallCounter()
             let editor = try ImageEditor(tokenizer: FakeTokenizer(),
-                                         predictor: BatchCountingPredictor(base: FakePredictor(nullClassID: 74), log: log))
+                                         predictor: CountingPredictor(base: FakePredictor(nullClassID: 74), counter: log))
             let edit = OutpaintEdit(image: input, margins: EdgeInsets(left: 36, top: 6, right: 40), condition: .classLabel(3),
                                     decoding: options, seed: 21, batchWindows: batched)
             return (try editor.apply(edit), log)

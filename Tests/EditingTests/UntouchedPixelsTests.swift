@@ -182,10 +182,10 @@ final class UntouchedPixelsTests: XCTestCase {
         let grid = GridShape(height: 8, width: 8)
         var cells = [Bool](repeating: false, count: 64)
         cells[3 * 8 + 4] = true
-        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 1, reachTokens: 0)?.shape, GridShape(height: 3, width: 3))
-        XCTAssertEqual(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 0, reachTokens: 2)?.row, 1)
-        XCTAssertNil(RegionEdit.decoderCrop(cells: cells, grid: grid, context: 8, reachTokens: 0), "the whole grid: no crop")
-        XCTAssertNil(RegionEdit.decoderCrop(cells: [Bool](repeating: false, count: 64), grid: grid, context: 1, reachTokens: 0))
+        XCTAssertEqual(RegionEdit.tokenCrop(cells: cells, grid: grid, context: 1, reachTokens: 0)?.shape, GridShape(height: 3, width: 3))
+        XCTAssertEqual(RegionEdit.tokenCrop(cells: cells, grid: grid, context: 0, reachTokens: 2)?.row, 1)
+        XCTAssertNil(RegionEdit.tokenCrop(cells: cells, grid: grid, context: 8, reachTokens: 0), "the whole grid: no crop")
+        XCTAssertNil(RegionEdit.tokenCrop(cells: [Bool](repeating: false, count: 64), grid: grid, context: 1, reachTokens: 0))
     }
 
     /// The case: feather 12.5 (band 38) around an unaligned rectangle of a large image.

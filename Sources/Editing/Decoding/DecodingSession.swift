@@ -142,15 +142,18 @@ public struct DecodingSession: Sendable {
     @discardableResult
     public mutating func step() throws -> DecodingProgress {
         guard !isFinished else { return progress }
-        return try advance(logits: try guidedLogits(step: nextStep))
+        return try step(passLogits: try predictor.logits(tokens: currentTokens, conditions: stepConditions))
     }
+
+    /// The conditions of a step's forward passes: the condition's, then the unconditional one
+    /// under guidance.
+    private var stepConditions: [Conditioning] { options.guidance != nil ? [condition, .unconditional] : [condition] }
 
     /// The forward passes the next step needs, in order: the condition's, then the
     /// unconditional one under guidance. Empty when finished.
     public var pendingPasses: [PredictorPass] {
         guard !isFinished else { return [] }
-        let conditions: [Conditioning] = options.guidance != nil ? [condition, .unconditional] : [condition]
-        return conditions.map { PredictorPass(tokens: currentTokens, condition: $0) }
+        return stepConditions.map { PredictorPass(tokens: currentTokens, condition: $0) }
     }
 
     /// Runs the next step with the logits of `pendingPasses` (same order, one [N, V] array
@@ -258,20 +261,6 @@ public struct DecodingSession: Sendable {
             if !report(p), !isFinished { throw DecodingError.cancelled(afterStep: p.stepIndex) }
         }
         return lastSample ?? currentTokens
-    }
-
-    /// The logits of step `t`: cond, or (1 + w)·cond − w·uncond under guidance. [N, V]
-    private func guidedLogits(step t: Int) throws -> [Float] {
-        let expected = predictor.gridShape.count * predictor.codebookSize
-        if let guidance = options.guidance {
-            let w = guidance.weight(step: t, totalSteps: options.steps)
-            let pair = try predictor.logits(tokens: currentTokens, conditions: [condition, .unconditional])
-            guard pair.count == 2 else { throw DecodingError.logitsCount(expected: 2 * expected, got: pair.count) }
-            return try Self.guided(cond: pair[0], uncond: pair[1], expected: expected, weight: w)
-        }
-        let logits = try predictor.logits(tokens: currentTokens, condition: condition)
-        guard logits.count == expected else { throw DecodingError.logitsCount(expected: expected, got: logits.count) }
-        return logits
     }
 }
 

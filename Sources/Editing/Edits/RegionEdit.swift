@@ -176,10 +176,10 @@ public struct RegionEdit: ImageEdit {
         return cells
     }
 
-    /// The token sub-grid a `tokenizerContext` decode covers: the bounding box of `cells` grown by
+    /// The token sub-grid a `tokenizerContext` encode or decode covers: the bounding box of `cells` grown by
     /// max(context, reachTokens) on each side, clipped to the grid; nil when no cell is set or
     /// the crop is the whole grid.
-    static func decoderCrop(cells: [Bool], grid: GridShape, context: Int, reachTokens: Int)
+    static func tokenCrop(cells: [Bool], grid: GridShape, context: Int, reachTokens: Int)
         -> (row: Int, column: Int, shape: GridShape)?
     {
         var r0 = grid.height, r1 = -1, c0 = grid.width, c1 = -1
@@ -237,7 +237,7 @@ public struct RegionEdit: ImageEdit {
         let toEncode = (0..<grid.count).map { !tokenMask[$0] && known.tokens[$0] == TokenGrid.missing }
         if toEncode.contains(true) {
             if let context = tokenizerContext,
-               let crop = RegionEdit.decoderCrop(cells: toEncode, grid: grid, context: context, reachTokens: 0) {
+               let crop = RegionEdit.tokenCrop(cells: toEncode, grid: grid, context: context, reachTokens: 0) {
                 // Only the cells the cache lacks, with `context` cells around them, are encoded.
                 let part = try editor.encodeWindow(pixels.crop(x: crop.column * s, y: crop.row * s,
                                                                width: crop.shape.width * s, height: crop.shape.height * s))
@@ -263,7 +263,7 @@ public struct RegionEdit: ImageEdit {
 
         var generated: PixelBuffer
         if let context = tokenizerContext, composite != .official,
-           let crop = RegionEdit.decoderCrop(cells: RegionEdit.cellsToDecode(tokenMask: tokenMask, windowMask: windowMask, stride: s, grid: grid),
+           let crop = RegionEdit.tokenCrop(cells: RegionEdit.cellsToDecode(tokenMask: tokenMask, windowMask: windowMask, stride: s, grid: grid),
                                              grid: grid, context: context,
                                              reachTokens: (scaled ? 1 : 0) + (composite == .mask ? 0  // resampling reads one cell beyond
                                                  : (Int((Double(Compositing.support(radius: radius)) * window.scale).rounded(.up)) + s - 1) / s)) {

@@ -25,7 +25,7 @@ public struct SessionOpenMethod: RPCMethod {
         let image = try server.images.readImage(ref, field: "image")
         let (snapshot, evicted, source) = try server.app.openSession(image: image, model: model, reuseTokens: reuse,
                                                                      cancellation: context.cancellation)
-        guard case .object(var answer) = sessionSummary(snapshot, evicted: evicted) else { return sessionSummary(snapshot, evicted: evicted) }
+        var answer = sessionSummary(snapshot, evicted: evicted).objectValue ?? [:]
         if let source {
             answer["tokensFrom"] = .object(["session": .string(source.session), "revision": .int(source.revision),
                                             "known": .int(source.known)])

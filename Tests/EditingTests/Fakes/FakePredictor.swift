@@ -40,9 +40,12 @@ struct FakePredictor: TokenPredictor {
     }
 }
 
-/// Counts forward calls (for the guidance default batching test).
+/// Records forward calls: the condition of every single pass, and the size of every
+/// `logits(batch:)` call (whose passes are not counted as single ones).
 final class CallCounter: @unchecked Sendable {
     var conditions: [Conditioning] = []
+    var batches: [Int] = []
+    var singles: Int { conditions.count }
 }
 
 struct CountingPredictor: TokenPredictor {
@@ -56,5 +59,9 @@ struct CountingPredictor: TokenPredictor {
     func logits(tokens: [Int32], condition: Conditioning) throws -> [Float] {
         counter.conditions.append(condition)
         return try base.logits(tokens: tokens, condition: condition)
+    }
+    func logits(batch: [PredictorPass]) throws -> [[Float]] {
+        counter.batches.append(batch.count)
+        return try batch.map { try base.logits(tokens: $0.tokens, condition: $0.condition) }
     }
 }
