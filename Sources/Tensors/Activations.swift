@@ -81,11 +81,10 @@ extension Ops {
         precondition(x.rank >= 1, "softmax: need at least one axis")
         guard c > 0 else { return }
         x.storage.withUnsafeMutableBufferPointer { p in
-            Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
-                // Fused and wide (VectorKernels): a lane-parallel max, exp with the sum in the
-                // same pass, one scale; the exp of VectorMath.swift.
-                mgv_softmax_rows(p.baseAddress! + rows.lowerBound * c, rows.count, c)
-            }
+            guard let base = p.baseAddress, !p.isEmpty else { return }
+            // Fused and wide (VectorKernels): a lane-parallel max, exp with the sum in the same
+            // pass, one scale; the exp of VectorMath.swift.
+            softmaxRows(base, rows: p.count / c, columns: c)
         }
     }
 }

@@ -1,62 +1,83 @@
 // Attention: multi-head scaled dot-product self-attention over all positions (the MaskGIT
 // transformer's nn.SelfAttention with an all-ones mask), on strided GEMMs.
 //
-// Legend: L positions, H heads, hd head width, C = H·hd channels.
+// Legend: B sequences stacked as rows, L positions per sequence, H heads, hd head width,
+// C = H·hd channels.
 //
-// Design: q, k and v stay [L, C] as the Dense products leave them; head h is the column block
-// h·hd ..< (h+1)·hd, read in place with row stride C (lda/ldb = C), so no [L, H, hd] → [H, L, hd]
-// permutes are made. The scores of all heads, [H, L, L], are one scratch buffer: H GEMMs with
-// alpha = 1/√hd write it, one parallel softmax normalises every row, and H GEMMs write each
-// head's context straight into its column block of the [L, C] output (ldc = C).
+// Design: q, k and v stay [B·L, C] as the Dense products leave them; head h of sequence b is the
+// column block h·hd ..< (h+1)·hd of rows b·L ..< (b+1)·L, read in place with row stride C
+// (lda/ldb = C), so no [L, H, hd] → [H, L, hd] permutes and no per-sequence copies are made.
+// One head at a time goes through all three steps: a GEMM with alpha = 1/√hd writes its scores
+// [L, L] into one scratch buffer, the wide softmax (VectorKernels) normalises its rows, and a GEMM
+// writes its context straight into its column block of the output (ldc = C). At the official
+// shape the scratch is 257² floats (264 KB), so it stays in the L2 cache between the three
+// steps; scoring all heads first ([H, L, L], 4.2 MB) sent it through L3 three times
+// (Docs/Benchmarks.md, "Attention one head at a time").
+
+import VectorKernels
 
 extension Ops {
-    /// Multi-head attention without a mask: for each head h,
-    /// out[:, h] = softmax(q[:, h]·k[:, h]ᵀ / √hd) · v[:, h], where x[:, h] is the column block
-    /// h·hd ..< (h+1)·hd.
+    /// Multi-head attention without a mask: for each sequence b and head h,
+    /// out[b, :, h] = softmax(q[b, :, h]·k[b, :, h]ᵀ / √hd) · v[b, :, h], where x[b, :, h] is the
+    /// column block h·hd ..< (h+1)·hd of sequence b's rows.
     ///
     /// - Parameters:
-    ///   - query, key, value: `[L, C]` with C = heads · hd (heads side by side, as a flattened
-    ///     DenseGeneral `(in, H, hd)` kernel produces them).
+    ///   - query, key, value: `[B·L, C]` with C = heads · hd (heads side by side, as a flattened
+    ///     DenseGeneral `(in, H, hd)` kernel produces them; sequences stacked as rows).
     ///   - heads: H, which must divide C.
-    /// - Returns: `[L, C]`, the heads' contexts side by side (ready for the `(H·hd, C)` output
+    ///   - sequences: B, which must divide the row count; positions attend within their own
+    ///     sequence only.
+    /// - Returns: `[B·L, C]`, the heads' contexts side by side (ready for the `(H·hd, C)` output
     ///   projection).
-    public static func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int) -> Tensor {
+    public static func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int,
+                                          sequences: Int = 1) -> Tensor {
         precondition(query.rank == 2 && key.shape == query.shape && value.shape == query.shape,
                      "multiHeadAttention: need q, k, v of one shape [L, C], got \(query.shape), \(key.shape), \(value.shape)")
-        let l = query.shape[0], c = query.shape[1]
+        let rows = query.shape[0], c = query.shape[1]
         precondition(heads > 0 && c % heads == 0, "multiHeadAttention: \(heads) heads must divide \(c) channels")
-        let hd = c / heads
-        var out = Tensor(uninitialized: [l, c])  // every column block written by its head's GEMM
+        precondition(sequences > 0 && rows % sequences == 0,
+                     "multiHeadAttention: \(sequences) sequences must divide \(rows) rows")
+        let hd = c / heads, l = rows / sequences
+        var out = Tensor(uninitialized: [rows, c])  // every column block written by its head's GEMM
         guard l > 0, c > 0 else { return out }
-        var scores = Tensor(uninitialized: [heads, l, l])  // beta = 0 overwrites every element
+        var scores = [Float](unsafeUninitializedCapacity: l * l) { _, count in count = l * l }  // beta = 0 overwrites it
         let alpha = 1 / Float(hd).squareRoot()
         query.storage.withUnsafeBufferPointer { q in
             key.storage.withUnsafeBufferPointer { k in
-                scores.storage.withUnsafeMutableBufferPointer { s in
-                    for h in 0..<heads {
-                        // [L, hd]·[L, hd]ᵀ → [L, L], scaled by 1/√hd.
-                        BLAS.gemm(m: l, n: l, k: hd,
-                                  a: q.baseAddress! + h * hd, lda: c,
-                                  b: k.baseAddress! + h * hd, ldb: c, transposeB: true,
-                                  beta: 0, c: s.baseAddress! + h * l * l, ldc: l, alpha: alpha)
-                    }
-                }
-            }
-        }
-        softmaxInPlace(&scores)
-        scores.storage.withUnsafeBufferPointer { s in
-            value.storage.withUnsafeBufferPointer { v in
-                out.storage.withUnsafeMutableBufferPointer { o in
-                    for h in 0..<heads {
-                        // [L, L]·[L, hd] → column block h of [L, C].
-                        BLAS.gemm(m: l, n: hd, k: l,
-                                  a: s.baseAddress! + h * l * l, lda: l,
-                                  b: v.baseAddress! + h * hd, ldb: c, transposeB: false,
-                                  beta: 0, c: o.baseAddress! + h * hd, ldc: c)
+                value.storage.withUnsafeBufferPointer { v in
+                    out.storage.withUnsafeMutableBufferPointer { o in
+                        scores.withUnsafeMutableBufferPointer { s in
+                            let s = s.baseAddress!
+                            for b in 0..<sequences {
+                                let first = b * l * c
+                                for h in 0..<heads {
+                                    let column = first + h * hd
+                                    // [L, hd]·[L, hd]ᵀ → [L, L], scaled by 1/√hd.
+                                    BLAS.gemm(m: l, n: l, k: hd,
+                                              a: q.baseAddress! + column, lda: c,
+                                              b: k.baseAddress! + column, ldb: c, transposeB: true,
+                                              beta: 0, c: s, ldc: l, alpha: alpha)
+                                    softmaxRows(s, rows: l, columns: l)
+                                    // [L, L]·[L, hd] → column block h of sequence b in [B·L, C].
+                                    BLAS.gemm(m: l, n: hd, k: l,
+                                              a: s, lda: l,
+                                              b: v.baseAddress! + column, ldb: c, transposeB: false,
+                                              beta: 0, c: o.baseAddress! + column, ldc: c)
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Softmax of `rows` contiguous rows of `columns` floats at `p`, in place (the kernel of
+    /// `softmaxInPlace`, split over the parallel workers by rows).
+    static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / columns)) { range in
+            mgv_softmax_rows(p + range.lowerBound * columns, range.count, columns)
+        }
     }
 }

@@ -78,18 +78,7 @@ struct SelfAttention: Sendable {
     func callAsFunction(_ x: Tensor, sequences: Int = 1) -> Tensor {
         // Heads stay side by side in [L, H·hd]; the kernel reads each head's columns in place.
         let q = query(x), k = key(x), v = value(x)
-        guard sequences > 1 else {
-            return out(Ops.multiHeadAttention(query: q, key: k, value: v, heads: heads))  // [L, C]
-        }
-        let rows = x.shape[0] / sequences, width = q.shape[1]
-        var context = [Float]()
-        context.reserveCapacity(q.storage.count)
-        for b in 0..<sequences {
-            let range = (b * rows * width)..<((b + 1) * rows * width)
-            func slice(_ t: Tensor) -> Tensor { Tensor(shape: [rows, width], storage: Array(t.storage[range])) }
-            context += Ops.multiHeadAttention(query: slice(q), key: slice(k), value: slice(v), heads: heads).storage
-        }
-        return out(Tensor(shape: [rows * sequences, width], storage: context))              // [B·L, C]
+        return out(Ops.multiHeadAttention(query: q, key: k, value: v, heads: heads, sequences: sequences))  // [B·L, C]
     }
 }
 

@@ -17,6 +17,28 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    func testStackedSequencesAttendWithinThemselves() {
+        // Three sequences stacked as rows: each block of rows equals the attention of that
+        // sequence alone (bit for bit: the same products on the same rows), and differs from
+        // attending over all rows at once.
+        var rng = SeededGenerator(seed: 22)
+        let (l, heads, hd, sequences) = (7, 2, 4, 3)
+        let c = heads * hd
+        let q = Tensor.random([sequences * l, c], in: -2...2, using: &rng)
+        let k = Tensor.random([sequences * l, c], in: -2...2, using: &rng)
+        let v = Tensor.random([sequences * l, c], using: &rng)
+        let stacked = Ops.multiHeadAttention(query: q, key: k, value: v, heads: heads, sequences: sequences)
+        for b in 0..<sequences {
+            let range = (b * l * c)..<((b + 1) * l * c)
+            func slice(_ t: Tensor) -> Tensor { Tensor(shape: [l, c], storage: Array(t.storage[range])) }
+            let alone = Ops.multiHeadAttention(query: slice(q), key: slice(k), value: slice(v), heads: heads)
+            XCTAssertEqual(Array(stacked.storage[range]), alone.storage, "sequence \(b)")
+            assertClose(alone, Reference.multiHeadAttention(query: slice(q), key: slice(k), value: slice(v), heads: heads),
+                        relative: 1e-5, "sequence \(b) against the reference")
+        }
+        XCTAssertNotEqual(stacked, Ops.multiHeadAttention(query: q, key: k, value: v, heads: heads))
+    }
+
     func testOneHeadOfEqualKeysAveragesTheValues() {
         // Equal keys give equal scores, so each output row is the mean of the value rows:
         // rows (1, 2) and (3, 6) average to (2, 4).
