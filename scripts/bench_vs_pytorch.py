@@ -19,7 +19,9 @@ Not a test (nothing gates on time). What it does, in one run:
      from round to round; per phase (transformer pass, sampler, decoder) wall and process CPU time;
   5. prints medians, engine / PyTorch ratios and the GEMM floor (the generation's FLOPs over the
      machine's measured peak of a large fp32 / bf16 GEMM: a 2048^3 product timed in CPU seconds
-     through PyTorch and through the engine, the faster of the two).
+     through PyTorch and through the engine, the faster of the two), both at the run's best peak
+     and per round (each round's generations over that round's own peak, measured right after
+     them; the median of those ratios is the figure that a shared, noisy machine moves least).
 
 The generation is MaskGIT's iterative decode with top-1 (greedy) choices on both sides, so the
 two implementations can be compared token by token: per step one transformer pass on the class
@@ -217,7 +219,7 @@ def torch_generation(torch, model, label: int, codebook: int, steps: int, timing
 
 class Engine:
     def __init__(self, binary: Path, weights: Path, precision: str, threads: int, label: int, steps: int,
-                 spin: bool = False):
+                 spin: bool = False, tag: str = ""):
         env = dict(os.environ)
         if spin:
             # libgomp's own default when no variable is set (spin 300,000 iterations, then sleep),
@@ -228,7 +230,7 @@ class Engine:
              "--threads", str(threads), "--label", str(label), "--steps", str(steps)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO, env=env)
         self.info = json.loads(self.proc.stdout.readline())
-        self.name = f"engine {self.info['precision']}" + (" (spin)" if spin else "")
+        self.name = f"engine {self.info['precision']}" + (" (spin)" if spin else "") + (f" ({tag})" if tag else "")
 
     def peak(self, n: int = 2048) -> float:
         """The engine's own GEMM rate (GFLOP per CPU-second, best of 5) for n x n x n."""
@@ -324,6 +326,9 @@ def main() -> int:
     ap.add_argument("--pin", action="store_true", help="pin this process and the engines to the first --threads CPUs")
     ap.add_argument("--peers", default="engine-fp32,engine-bf16,torch-fp32,torch-bf16")
     ap.add_argument("--skip-check", action="store_true", help="skip the agreement check (it costs about one round)")
+    ap.add_argument("--baseline-binary", type=Path,
+                    help="another maskgit-bench build (e.g. of an earlier commit) run as an extra fp32 peer, "
+                         "\"engine fp32 (baseline)\", for a before/after in one run")
     ap.add_argument("--spin-peers", action="store_true",
                     help="also run each engine with libgomp's default spinning wait (MASKGIT_OMP_WAIT=default), "
                          "to measure what the engine's passive wait costs")
@@ -350,6 +355,10 @@ def main() -> int:
                 engine = Engine(args.binary, args.weights, precision, args.threads, args.label, args.steps, spin)
                 peers[engine.name] = engine
                 print(f"# {engine.name}: {engine.info}", file=sys.stderr)
+    if args.baseline_binary:
+        engine = Engine(args.baseline_binary, args.weights, "fp32", args.threads, args.label, args.steps, tag="baseline")
+        peers[engine.name] = engine
+        print(f"# {engine.name}: {engine.info}", file=sys.stderr)
 
     def run(name, dump=None):
         peer = peers[name]
@@ -392,6 +401,7 @@ def main() -> int:
     # Timed rounds, rotating the order.
     names = list(peers)
     records: dict[str, list[dict]] = {name: [] for name in names}
+    round_peaks: list[dict[str, float]] = []
     for r in range(args.rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
@@ -399,7 +409,16 @@ def main() -> int:
             x = records[name][-1]
             print(f"# round {r + 1} {name}: transformer {sum(x['forward_cpu_s']):.2f} cpu-s, decoder {x['decode_cpu_s']:.2f} cpu-s, "
                   f"total wall {sum(x['forward_s']) + x['decode_s'] + x['sampler_s']:.2f} s", file=sys.stderr, flush=True)
-        print(f"# round {r + 1}/{args.rounds} done", file=sys.stderr)
+        # This round's peaks, right after its generations, so that a round slowed by the shared
+        # machine is compared with a GEMM slowed the same way (the per-round floor ratios below).
+        peaks = {"fp32": gemm_peak(torch, torch.float32, args.threads, repeats=3) if "torch fp32" in peers else 0.0,
+                 "bf16": gemm_peak(torch, torch.bfloat16, args.threads, repeats=3) if "torch bf16" in peers else 0.0}
+        for peer in peers.values():
+            if isinstance(peer, Engine):
+                p = peer.info["precision"]
+                peaks[p] = max(peaks[p], peer.peak(2048))
+        round_peaks.append(peaks)
+        print(f"# round {r + 1}/{args.rounds} done; peaks fp32 {peaks['fp32']:.0f}, bf16 {peaks['bf16']:.0f} GFLOP/cpu-s", file=sys.stderr)
     load_after = os.getloadavg()
     engine_peak = {"fp32": 0.0, "bf16": 0.0}
     for peer in peers.values():
@@ -427,8 +446,15 @@ def main() -> int:
     floor32 = (trf_gflop + dec_gflop) / peak32
     floor16 = (trf_gflop + dec_gflop) / peak16
     print(f"GEMM floor of a generation: fp32 {floor32:.2f} CPU-s, bf16 {floor16:.2f} CPU-s (its FLOPs at the faster peak)\n")
-    print("| peer | transformer (8 passes) s | cpu s | decoder s | cpu s | sampler s | total s | total cpu s | / torch fp32 (cpu) | / torch bf16 (cpu) | / torch fp32 (wall) | / torch bf16 (wall) | / GEMM floor (cpu) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for p in ("fp32", "bf16"):
+        values = [x[p] for x in round_peaks if x[p] > 0]
+        if values:
+            print(f"per-round peaks {p} (best of the round's 2048^3 GEMMs, both libraries): median {statistics.median(values):.0f}, "
+                  f"range {min(values):.0f}-{max(values):.0f} GFLOP per CPU-second")
+    print("\n\"/ GEMM floor\": the median total over the floor at the run's best peak; \"per round\": the median of each "
+          "round's total over the floor at that round's own peak.\n")
+    print("| peer | transformer (8 passes) s | cpu s | decoder s | cpu s | sampler s | total s | total cpu s | / torch fp32 (cpu) | / torch bf16 (cpu) | / torch fp32 (wall) | / torch bf16 (wall) | / GEMM floor (cpu) | / GEMM floor per round (cpu) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals = {}
     for name in names:
         fw, fc = med(name, "forward_s"), med(name, "forward_cpu_s")
@@ -446,7 +472,11 @@ def main() -> int:
         w32 = f"{tw / totals['torch fp32'][0]:.2f}" if "torch fp32" in totals else "–"
         w16 = f"{tw / totals['torch bf16'][0]:.2f}" if "torch bf16" in totals else "–"
         floor = floor16 if "bf16" in name else floor32
-        print(f"| {name} | {fw:.2f} | {fc:.2f} | {dw:.2f} | {dc:.2f} | {med(name, 'sampler_s'):.3f} | {tw:.2f} | {tc:.2f} | {r32} | {r16} | {w32} | {w16} | {tc / floor:.2f} |")
+        p = "bf16" if "bf16" in name else "fp32"
+        per_round = [(sum(x["forward_cpu_s"]) + x["decode_cpu_s"]) / ((trf_gflop + dec_gflop) / pk[p])
+                     for x, pk in zip(records[name], round_peaks) if pk[p] > 0]
+        pr = f"{statistics.median(per_round):.2f}" if per_round else "–"
+        print(f"| {name} | {fw:.2f} | {fc:.2f} | {dw:.2f} | {dc:.2f} | {med(name, 'sampler_s'):.3f} | {tw:.2f} | {tc:.2f} | {r32} | {r16} | {w32} | {w16} | {tc / floor:.2f} | {pr} |")
     return 0
 
 

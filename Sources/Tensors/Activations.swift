@@ -40,6 +40,30 @@ extension Ops {
         }
     }
 
+    /// GELU (tanh form) of A·B + bias: the MLP's first product with its activation. The product
+    /// is made without the bias (beta = 0) and the bias is added in the GELU pass, so the [M, N]
+    /// result is written by the GEMM and then read and written once, not three times (bias rows,
+    /// GEMM with beta = 1, GELU). Equal to `gelu(matmul(a, b, bias: bias))` up to the rounding
+    /// of where the bias is added.
+    ///
+    /// - Parameters:
+    ///   - a: `[..., K]`; plain: `[K, N]`, the weights `prepared` was made from (nil: plain fp32).
+    ///   - bias: `[N]`.
+    public static func matmulGELU(_ a: Tensor, _ plain: Tensor, prepared: PreparedMatrix?, bias: Tensor) -> Tensor {
+        var c = matmul(a, plain, prepared: prepared, bias: nil)
+        let n = c.shape.last ?? 0
+        precondition(bias.shape == [n], "matmulGELU: bias \(bias.shape) must be [\(n)]")
+        guard c.count > 0 else { return c }
+        bias.storage.withUnsafeBufferPointer { b in
+            c.storage.withUnsafeMutableBufferPointer { dst in
+                Parallel.forEachRange(dst.count / n, minimumChunk: max(1, elementwiseChunk / n)) { rows in
+                    mgv_bias_gelu_tanh_rows(dst.baseAddress! + rows.lowerBound * n, rows.count, n, b.baseAddress!)
+                }
+            }
+        }
+        return c
+    }
+
     /// Swish (SiLU), x·sigmoid(x), element-wise; any shape.
     public static func swish(_ x: Tensor) -> Tensor {
         var out = x

@@ -111,22 +111,44 @@ extension Ops {
     public static func layerNorm(
         _ x: Tensor, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
     ) -> Tensor {
+        layerNorm(x, adding: nil, epsilon: epsilon, scale: scale, bias: bias)
+    }
+
+    /// LayerNorm of `x + residual` (the post-LN block's LN(y + x)): the add is made in the norm's
+    /// first pass, so the result equals `layerNorm(add(x, residual), ...)` bit for bit with one
+    /// pass fewer over the rows.
+    ///
+    /// - Parameters: as `layerNorm(_:epsilon:scale:bias:)`; `residual` of the shape of `x`, or nil.
+    public static func layerNorm(
+        _ x: Tensor, adding residual: Tensor?, epsilon: Float = 1e-6, scale: Tensor, bias: Tensor
+    ) -> Tensor {
         let c = x.shape.last ?? 0
         precondition(x.rank >= 1 && scale.shape == [c] && bias.shape == [c],
                      "layerNorm: scale \(scale.shape) and bias \(bias.shape) must be [\(c)] for \(x.shape)")
+        if let residual {
+            precondition(residual.shape == x.shape, "layerNorm: residual \(residual.shape) must be \(x.shape)")
+        }
         guard x.count > 0 else { return x }
         var out = x
-        scale.storage.withUnsafeBufferPointer { gamma in
-            bias.storage.withUnsafeBufferPointer { beta in
-                out.storage.withUnsafeMutableBufferPointer { p in
-                    Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
-                        // Two passes (mean, then squared deviations) in 16 float lanes, vectorised
-                        // per ISA (VectorKernels); the Double twin is Reference.layerNorm.
-                        mgv_layer_norm_rows(p.baseAddress! + rows.lowerBound * c, rows.count, c,
-                                            gamma.baseAddress!, beta.baseAddress!, epsilon)
+        func run(_ extra: UnsafePointer<Float>?) {
+            scale.storage.withUnsafeBufferPointer { gamma in
+                bias.storage.withUnsafeBufferPointer { beta in
+                    out.storage.withUnsafeMutableBufferPointer { p in
+                        Parallel.forEachRange(p.count / c, minimumChunk: max(1, elementwiseChunk / c)) { rows in
+                            // Two passes (mean, then squared deviations) in 16 float lanes, vectorised
+                            // per ISA (VectorKernels); the Double twin is Reference.layerNorm.
+                            mgv_layer_norm_rows(p.baseAddress! + rows.lowerBound * c, rows.count, c,
+                                                gamma.baseAddress!, beta.baseAddress!, epsilon,
+                                                extra.map { $0 + rows.lowerBound * c })
+                        }
                     }
                 }
             }
+        }
+        if let residual {
+            residual.storage.withUnsafeBufferPointer { run($0.baseAddress!) }
+        } else {
+            run(nil)
         }
         return out
     }

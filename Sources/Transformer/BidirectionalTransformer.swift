@@ -102,9 +102,7 @@ public struct BidirectionalTransformer: Sendable {
         }
         x = embeddingNorm(x)
         for layer in layers { x = layer(x, sequences: batch.count) }
-        var h = mlmDense(x)
-        Ops.geluInPlace(&h, approximation: .tanh)
-        return mlmNorm(h)                                                         // [B·L, C]
+        return mlmNorm(mlmDense.gelu(x))                                          // [B·L, C]
     }
 
     /// Logits [L, V] over the whole vocabulary for a sequence [L] (class token first, mask id at

@@ -28,6 +28,11 @@ struct Dense: Sendable {
     func callAsFunction(_ x: Tensor) -> Tensor {
         Ops.matmul(x, kernel, prepared: packed, bias: bias)   // [L, in] -> [L, out]
     }
+
+    /// gelu(x·kernel + bias), tanh form (jax.nn.gelu's default), the bias added in the GELU pass.
+    func gelu(_ x: Tensor) -> Tensor {
+        Ops.matmulGELU(x, kernel, prepared: packed, bias: bias)
+    }
 }
 
 /// Flax LayerNorm (checkpoint: `scale`, `bias`).
@@ -44,6 +49,11 @@ struct LayerNorm: Sendable {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         Ops.layerNorm(x, epsilon: epsilon, scale: scale, bias: bias)
+    }
+
+    /// LN(x + residual), the add made inside the norm's first pass.
+    func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        Ops.layerNorm(x, adding: residual, epsilon: epsilon, scale: scale, bias: bias)
     }
 }
 
@@ -100,13 +110,10 @@ struct TransformerLayer: Sendable {
     }
 
     func callAsFunction(_ x: Tensor, sequences: Int = 1) -> Tensor {
-        var a = attention(x, sequences: sequences)   // [L, C] (or [B·L, C])
-        Ops.addInPlace(&a, x)
-        let h = attentionNorm(a)
-        var m = intermediate(h)                      // [L, I]
-        Ops.geluInPlace(&m, approximation: .tanh)    // jax.nn.gelu default: tanh approximation
-        var o = output(m)                            // [L, C]
-        Ops.addInPlace(&o, h)
-        return outputNorm(o)
+        let a = attention(x, sequences: sequences)   // [L, C] (or [B·L, C])
+        let h = attentionNorm(a, adding: x)
+        let m = intermediate.gelu(h)                 // [L, I]; jax.nn.gelu default: tanh approximation
+        let o = output(m)                            // [L, C]
+        return outputNorm(o, adding: h)
     }
 }

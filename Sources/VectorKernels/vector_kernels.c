@@ -80,6 +80,20 @@ void mgv_gelu_tanh(float *x, size_t n) {
     }
 }
 
+// GELU of x + bias[j] over rows of c: the MLP's first product leaves A·B (beta = 0) and its bias is
+// added here, in the one pass over the [L, I] matrix the activation makes anyway.
+MULTIVERSION
+void mgv_bias_gelu_tanh_rows(float *x, size_t rows, size_t c, const float *bias) {
+    const float k = 2.0f * 0.7978845608028654f;
+    for (size_t r = 0; r < rows; r++) {
+        float *p = x + r * c;
+        for (size_t j = 0; j < c; j++) {
+            float v = p[j] + bias[j];
+            p[j] = v / (1.0f + exp_approx(-k * (v + 0.044715f * v * v * v)));
+        }
+    }
+}
+
 MULTIVERSION
 void mgv_swish(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -88,14 +102,27 @@ void mgv_swish(float *x, size_t n) {
     }
 }
 
+// LayerNorm of each row of x (+ residual, when not NULL: the post-LN block's x = LN(y + x), the
+// sum made in the first pass, so the result equals an add followed by the norm bit for bit).
 MULTIVERSION
-void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, const float *beta, float eps) {
+void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, const float *beta, float eps,
+                         const float *residual) {
     for (size_t r = 0; r < rows; r++) {
         float *p = x + r * c;
         float sums[LANES] = {0};
         size_t j = 0;
-        for (; j + LANES <= c; j += LANES)
-            for (int l = 0; l < LANES; l++) sums[l] += p[j + l];
+        if (residual) {
+            const float *q = residual + r * c;
+            for (; j + LANES <= c; j += LANES)
+                for (int l = 0; l < LANES; l++) {
+                    p[j + l] += q[j + l];
+                    sums[l] += p[j + l];
+                }
+            for (size_t t = j; t < c; t++) p[t] += q[t];
+        } else {
+            for (; j + LANES <= c; j += LANES)
+                for (int l = 0; l < LANES; l++) sums[l] += p[j + l];
+        }
         float sum = 0;
         for (; j < c; j++) sum += p[j];
         for (int l = 0; l < LANES; l++) sum += sums[l];

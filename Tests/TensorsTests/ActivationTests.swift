@@ -23,6 +23,24 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(e[3], 0, accuracy: 1e-5)
     }
 
+    func testMatmulGELUMatchesItsParts() {
+        // GELU(A·B + bias) with the bias added in the GELU pass: against the Double twins of the
+        // product and the activation; row counts across the parallel split, N not a multiple of 16.
+        var rng = SeededGenerator(seed: 23)
+        for (m, k, n) in [(1, 3, 5), (17, 8, 33), (257, 24, 70)] {
+            let a = Tensor.random([m, k], in: -2...2, using: &rng)
+            let b = Tensor.random([k, n], in: -1...1, using: &rng)
+            let bias = Tensor.random([n], in: -1...1, using: &rng)
+            let fused = Ops.matmulGELU(a, b, prepared: nil, bias: bias)
+            XCTAssertEqual(fused.shape, [m, n])
+            assertClose(fused, Reference.gelu(Reference.matmul(a, b, bias: bias), approximation: .tanh),
+                        relative: tolerance, "matmulGELU \(m)x\(k)x\(n)")
+            // The bias really is added (a zero product leaves gelu(bias) in every row).
+            let zero = Ops.matmulGELU(Tensor(zeros: [m, k]), b, prepared: nil, bias: bias)
+            XCTAssertEqual(Array(zero.storage[0..<n]), Ops.gelu(bias).storage)
+        }
+    }
+
     func testSwishHandValues() {
         // swish(0) = 0; swish(x) = x·σ(x) with σ(1) = 0.7310586; no NaN for large |x|.
         let y = Ops.swish(Tensor(shape: [4], storage: [0, 1, 100, -100])).storage

@@ -8,6 +8,22 @@ final class NormalizationTests: XCTestCase {
     /// the golden reference (JAX) is compared at 1e-4, so this leaves a 10x margin.
     let tolerance: Float = 1e-5
 
+    func testLayerNormAddingAResidualEqualsAddThenNorm() {
+        // The add made in the norm's first pass gives the add-then-norm values bit for bit
+        // (C = 37: a 16-lane body and a scalar tail; 70 rows: more than one parallel chunk).
+        var rng = SeededGenerator(seed: 24)
+        for (rows, c) in [(1, 5), (70, 37), (257, 48)] {
+            let x = Tensor.random([rows, c], in: -3...3, using: &rng)
+            let r = Tensor.random([rows, c], in: -3...3, using: &rng)
+            let scale = Tensor.random([c], in: 0.5...1.5, using: &rng)
+            let bias = Tensor.random([c], in: -1...1, using: &rng)
+            XCTAssertEqual(Ops.layerNorm(x, adding: r, epsilon: 1e-12, scale: scale, bias: bias),
+                           Ops.layerNorm(Ops.add(x, r), epsilon: 1e-12, scale: scale, bias: bias), "\(rows)x\(c)")
+            XCTAssertNotEqual(Ops.layerNorm(x, adding: r, scale: scale, bias: bias),
+                              Ops.layerNorm(x, scale: scale, bias: bias))
+        }
+    }
+
     func testGroupNormOfConstantMapIsBias() {
         // A constant group has zero deviation, so the output is the bias whatever the scale.
         let x = Tensor(repeating: 3, shape: [2, 3, 4])

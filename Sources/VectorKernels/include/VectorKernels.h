@@ -21,11 +21,14 @@ void mgv_softmax_rows(float *x, size_t rows, size_t c);
 void mgv_gelu_tanh(float *x, size_t n);
 
 /// Swish (SiLU) in place: x / (1 + exp(-x)).
+void mgv_bias_gelu_tanh_rows(float *x, size_t rows, size_t c, const float *bias);
+
 void mgv_swish(float *x, size_t n);
 
 /// LayerNorm of each of `rows` rows of `c` floats, in place: (x - mean)/sqrt(var + eps)·gamma + beta,
 /// biased variance by two passes.
-void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, const float *beta, float eps);
+void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, const float *beta, float eps,
+                         const float *residual);
 
 /// GroupNorm statistics: adds to sums[j] (j < c), over the `rows` rows of x [rows, c], either
 /// Σ x[row, j] (center NULL) or Σ (x[row, j] − center[j])², in double, row after row (the same
