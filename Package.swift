@@ -70,6 +70,7 @@ let package = Package(
             name: "DNNLKernels",
             dependencies: [
                 "CDNNL",
+                "VectorKernels",
             ],
             cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]

@@ -9,6 +9,7 @@
 // accumulates in fp32 and writes fp32.
 
 #include "DNNLKernels.h"
+#include "VectorKernels.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -19,6 +20,11 @@
 // which the Swift toolchain's clang does not see.
 extern int omp_get_max_threads(void);
 extern void omp_set_num_threads(int);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+// What `#pragma omp parallel num_threads(n)` compiles to (libgomp ABI, GCC 4.9+), so that this
+// file needs no -fopenmp from the Swift toolchain's clang.
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 
 // MARK: engine, stream, threads
 
@@ -135,6 +141,84 @@ int mgk_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
     if (!ready()) return 1;
     apply_threads();
     return dnnl_sgemm('N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != dnnl_success;
+}
+
+// MARK: parallel loops and attention on the OpenMP pool
+
+typedef struct {
+    int64_t chunks;
+    mgk_chunk_fn fn;
+    void *ctx;
+} chunk_job;
+
+static void chunk_body(void *data) {
+    const chunk_job *job = data;
+    int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+    for (int64_t i = tid; i < job->chunks; i += nthr) job->fn(job->ctx, i);
+}
+
+void mgk_parallel_chunks(int64_t chunks, int threads, mgk_chunk_fn fn, void *ctx) {
+    if (chunks <= 0) return;
+    if (threads > chunks) threads = (int)chunks;
+    if (threads <= 1) {
+        for (int64_t i = 0; i < chunks; i++) fn(ctx, i);
+        return;
+    }
+    chunk_job job = {chunks, fn, ctx};
+    GOMP_parallel(chunk_body, &job, (unsigned)threads, 0);
+}
+
+typedef struct {
+    int64_t sequences, l, heads, hd;
+    float alpha;
+    const float *q, *k, *v;
+    float *out, *scratch;
+    int failed;
+} attention_job;
+
+// The (b, h) pairs tid, tid + nthr, ... of one thread. Inside the parallel region dnnl_sgemm runs
+// on the calling thread only (oneDNN does not nest parallelism).
+static void attention_body(void *data) {
+    attention_job *job = data;
+    int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+    int64_t l = job->l, c = job->heads * job->hd;
+    float *s = job->scratch + (size_t)tid * (size_t)(l * l);
+    for (int64_t pair = tid; pair < job->sequences * job->heads; pair += nthr) {
+        int64_t b = pair / job->heads, h = pair % job->heads;
+        int64_t at = b * l * c + h * job->hd;
+        if (dnnl_sgemm('N', 'T', l, l, job->hd, job->alpha, job->q + at, c, job->k + at, c, 0.0f, s, l) != dnnl_success) {
+            __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+            return;
+        }
+        mgv_softmax_rows(s, (size_t)l, (size_t)l);
+        if (dnnl_sgemm('N', 'N', l, job->hd, l, 1.0f, s, l, job->v + at, c, 0.0f, job->out + at, c) != dnnl_success) {
+            __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+            return;
+        }
+    }
+}
+
+int mgk_attention(int64_t sequences, int64_t l, int64_t heads, int64_t hd, float alpha,
+                  const float *q, const float *k, const float *v, float *out,
+                  float *scratch, int threads) {
+    if (!ready()) return 1;
+    if (sequences <= 0 || l <= 0 || heads <= 0 || hd <= 0) return 0;
+    attention_job job = {sequences, l, heads, hd, alpha, q, k, v, out, scratch, 0};
+    int64_t pairs = sequences * heads;
+    if (threads > pairs) threads = (int)pairs;
+    if (threads <= 1) {
+        // One thread: each product may still use oneDNN's own threads (there are none at 1).
+        apply_threads();
+        for (int64_t pair = 0; pair < pairs; pair++) {
+            int64_t b = pair / heads, h = pair % heads, c = heads * hd, at = b * l * c + h * hd;
+            if (dnnl_sgemm('N', 'T', l, l, hd, alpha, q + at, c, k + at, c, 0.0f, scratch, l) != dnnl_success) return 1;
+            mgv_softmax_rows(scratch, (size_t)l, (size_t)l);
+            if (dnnl_sgemm('N', 'N', l, hd, l, 1.0f, scratch, l, v + at, c, 0.0f, out + at, c) != dnnl_success) return 1;
+        }
+        return 0;
+    }
+    GOMP_parallel(attention_body, &job, (unsigned)threads, 0);
+    return job.failed;
 }
 
 // MARK: weights shared by matmul and convolution

@@ -7,13 +7,17 @@
 // Design: q, k and v stay [B·L, C] as the Dense products leave them; head h of sequence b is the
 // column block h·hd ..< (h+1)·hd of rows b·L ..< (b+1)·L, read in place with row stride C
 // (lda/ldb = C), so no [L, H, hd] → [H, L, hd] permutes and no per-sequence copies are made.
-// One head at a time goes through all three steps: a GEMM with alpha = 1/√hd writes its scores
+// With oneDNN (DNNLKernels' mgk_attention) the (sequence, head) pairs are split over the
+// threads, each pair on one thread with single-threaded GEMMs, so a call is one parallel region
+// (two per head before, each waking the pool for a 257x257x48 product). Per pair, and in the
+// OpenBLAS path below, one head at a time goes through all three steps: a GEMM with alpha = 1/√hd writes its scores
 // [L, L] into one scratch buffer, the wide softmax (VectorKernels) normalises its rows, and a GEMM
 // writes its context straight into its column block of the output (ldc = C). At the official
 // shape the scratch is 257² floats (264 KB), so it stays in the L2 cache between the three
 // steps; scoring all heads first ([H, L, L], 4.2 MB) sent it through L3 three times
 // (Docs/Benchmarks.md, "Attention one head at a time").
 
+import DNNLKernels
 import VectorKernels
 
 extension Ops {
@@ -40,8 +44,29 @@ extension Ops {
         let hd = c / heads, l = rows / sequences
         var out = Tensor(uninitialized: [rows, c])  // every column block written by its head's GEMM
         guard l > 0, c > 0 else { return out }
-        var scores = [Float](unsafeUninitializedCapacity: l * l) { _, count in count = l * l }  // beta = 0 overwrites it
         let alpha = 1 / Float(hd).squareRoot()
+        if Kernels.backend == .oneDNN {
+            // The (sequence, head) pairs split over the OpenMP pool, one scratch per thread
+            // (DNNLKernels' mgk_attention: one parallel region per call).
+            let threads = max(1, min(BLAS.threads, sequences * heads))
+            var scratch = [Float](unsafeUninitializedCapacity: threads * l * l) { _, count in count = threads * l * l }
+            _ = BLAS.configure()
+            let status = query.storage.withUnsafeBufferPointer { q in
+                key.storage.withUnsafeBufferPointer { k in
+                    value.storage.withUnsafeBufferPointer { v in
+                        out.storage.withUnsafeMutableBufferPointer { o in
+                            scratch.withUnsafeMutableBufferPointer { s in
+                                mgk_attention(Int64(sequences), Int64(l), Int64(heads), Int64(hd), alpha,
+                                              q.baseAddress!, k.baseAddress!, v.baseAddress!, o.baseAddress!,
+                                              s.baseAddress!, Int32(threads))
+                            }
+                        }
+                    }
+                }
+            }
+            if status == 0 { return out }
+        }
+        var scores = [Float](unsafeUninitializedCapacity: l * l) { _, count in count = l * l }  // beta = 0 overwrites it
         query.storage.withUnsafeBufferPointer { q in
             key.storage.withUnsafeBufferPointer { k in
                 value.storage.withUnsafeBufferPointer { v in

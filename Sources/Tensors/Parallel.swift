@@ -3,9 +3,9 @@
 // Rules (one thread setting for every kernel): workers get contiguous ranges; never call BLAS (Ops.matmul,
 // Ops.conv2D, ...) from inside `body`, because OpenBLAS runs its own threads.
 
-import Dispatch
+import DNNLKernels
 
-/// Fork-join over contiguous ranges, at most `BLAS.threads` workers.
+/// Fork-join over contiguous ranges, at most `BLAS.threads` workers (the OpenMP pool).
 enum Parallel {
     /// Splits `0..<count` into contiguous chunks of at least `minimumChunk` indices and runs
     /// `body` on each, concurrently when there is more than one chunk; returns when all are done.
@@ -30,9 +30,17 @@ enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                shared.value(chunk, chunkRange(chunk, of: chunks, count: count))
+            // On the OpenMP pool that runs the GEMMs (DNNLKernels' mgk_parallel_chunks), the
+            // calling thread included: one pool for every kernel, so no second set of threads
+            // wakes next to the GEMM workers. The closure travels as an unretained context
+            // pointer, valid for the duration of the call.
+            let job = ChunkJob(body: escapable, chunks: chunks, count: count)
+            withExtendedLifetime(job) {
+                mgk_parallel_chunks(Int64(chunks), Int32(chunks), { context, chunk in
+                    let job = Unmanaged<ChunkJob>.fromOpaque(context!).takeUnretainedValue()
+                    let index = Int(chunk)
+                    job.body(index, Parallel.chunkRange(index, of: job.chunks, count: job.count))
+                }, Unmanaged.passUnretained(job).toOpaque())
             }
         }
     }
@@ -48,8 +56,13 @@ enum Parallel {
     }
 }
 
-/// Carries a non-Sendable value into a concurrent closure; see `Parallel.forEachRange`.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// One `forEachChunk` call's closure and extents, passed to the C loop as its context.
+private final class ChunkJob {
+    let body: (_ chunk: Int, _ range: Range<Int>) -> Void
+    let chunks: Int, count: Int
+    init(body: @escaping (_ chunk: Int, _ range: Range<Int>) -> Void, chunks: Int, count: Int) {
+        self.body = body
+        self.chunks = chunks
+        self.count = count
+    }
 }

@@ -45,6 +45,23 @@ int mgk_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t lda, const float *b, int64_t ldb, int transpose_b,
               float beta, float *c, int64_t ldc);
 
+/// Runs fn(ctx, i) for every i in 0..<chunks on the OpenMP thread pool oneDNN uses (libgomp), at
+/// most `threads` at once, the calling thread included; returns when all are done. One pool for
+/// the GEMMs and the element-wise loops: a second pool (Dispatch) woke its own threads next to the
+/// sleeping OpenMP workers and the two competed for the cores. Safe to call from any thread.
+typedef void (*mgk_chunk_fn)(void *ctx, int64_t chunk);
+void mgk_parallel_chunks(int64_t chunks, int threads, mgk_chunk_fn fn, void *ctx);
+
+/// Multi-head attention without a mask on [B·L, C] row-major q, k, v (heads side by side,
+/// C = heads·hd, B = `sequences` stacked as rows): out[b, :, h] = softmax(q·kᵀ·alpha)·v per
+/// sequence b and head h. The (b, h) pairs are split over the threads, each pair computed by one
+/// thread with single-threaded GEMMs on its own [L, L] scratch (L2-resident at L = 257), so a
+/// call is one parallel region instead of two per head. `scratch` holds threads·L·L floats.
+/// Returns 0 on success.
+int mgk_attention(int64_t sequences, int64_t l, int64_t heads, int64_t hd, float alpha,
+                  const float *q, const float *k, const float *v, float *out,
+                  float *scratch, int threads);
+
 /// Element type of prepared weights and of the GEMM / convolution inputs.
 enum { MGK_F32 = 0, MGK_BF16 = 1 };
 
