@@ -176,26 +176,28 @@ typedef struct {
     int failed;
 } attention_job;
 
-// The (b, h) pairs tid, tid + nthr, ... of one thread. Inside the parallel region dnnl_sgemm runs
-// on the calling thread only (oneDNN does not nest parallelism).
-static void attention_body(void *data) {
-    attention_job *job = data;
-    int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+// The (b, h) pairs tid, tid + nthr, ... on scratch tid; 0 on success.
+static int attention_pairs(const attention_job *job, int tid, int nthr) {
     int64_t l = job->l, c = job->heads * job->hd;
     float *s = job->scratch + (size_t)tid * (size_t)(l * l);
     for (int64_t pair = tid; pair < job->sequences * job->heads; pair += nthr) {
         int64_t b = pair / job->heads, h = pair % job->heads;
         int64_t at = b * l * c + h * job->hd;
-        if (dnnl_sgemm('N', 'T', l, l, job->hd, job->alpha, job->q + at, c, job->k + at, c, 0.0f, s, l) != dnnl_success) {
-            __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
-            return;
-        }
+        if (dnnl_sgemm('N', 'T', l, l, job->hd, job->alpha, job->q + at, c, job->k + at, c, 0.0f, s, l) != dnnl_success)
+            return 1;
         mgv_softmax_rows(s, (size_t)l, (size_t)l);
-        if (dnnl_sgemm('N', 'N', l, job->hd, l, 1.0f, s, l, job->v + at, c, 0.0f, job->out + at, c) != dnnl_success) {
-            __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
-            return;
-        }
+        if (dnnl_sgemm('N', 'N', l, job->hd, l, 1.0f, s, l, job->v + at, c, 0.0f, job->out + at, c) != dnnl_success)
+            return 1;
     }
+    return 0;
+}
+
+// One thread of the parallel region. Inside it dnnl_sgemm runs on the calling thread only
+// (oneDNN does not nest parallelism).
+static void attention_body(void *data) {
+    attention_job *job = data;
+    if (attention_pairs(job, omp_get_thread_num(), omp_get_num_threads()))
+        __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
 }
 
 int mgk_attention(int64_t sequences, int64_t l, int64_t heads, int64_t hd, float alpha,
@@ -207,15 +209,9 @@ int mgk_attention(int64_t sequences, int64_t l, int64_t heads, int64_t hd, float
     int64_t pairs = sequences * heads;
     if (threads > pairs) threads = (int)pairs;
     if (threads <= 1) {
-        // One thread: each product may still use oneDNN's own threads (there are none at 1).
+        // On this thread; a single pair's products may still use oneDNN's threads.
         apply_threads();
-        for (int64_t pair = 0; pair < pairs; pair++) {
-            int64_t b = pair / heads, h = pair % heads, c = heads * hd, at = b * l * c + h * hd;
-            if (dnnl_sgemm('N', 'T', l, l, hd, alpha, q + at, c, k + at, c, 0.0f, scratch, l) != dnnl_success) return 1;
-            mgv_softmax_rows(scratch, (size_t)l, (size_t)l);
-            if (dnnl_sgemm('N', 'N', l, hd, l, 1.0f, scratch, l, v + at, c, 0.0f, out + at, c) != dnnl_success) return 1;
-        }
-        return 0;
+        return attention_pairs(&job, 0, 1);
     }
     GOMP_parallel(attention_body, &job, (unsigned)threads, 0);
     return job.failed;

@@ -111,4 +111,12 @@ extension Ops {
             softmaxRows(base, rows: p.count / c, columns: c)
         }
     }
+
+    /// Softmax of `rows` contiguous rows of `columns` floats at `p`, in place (the kernel of
+    /// `softmaxInPlace` and of the OpenBLAS attention path, split over the parallel workers by rows).
+    static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / columns)) { range in
+            mgv_softmax_rows(p + range.lowerBound * columns, range.count, columns)
+        }
+    }
 }

@@ -10,15 +10,14 @@
 // With oneDNN (DNNLKernels' mgk_attention) the (sequence, head) pairs are split over the
 // threads, each pair on one thread with single-threaded GEMMs, so a call is one parallel region
 // (two per head before, each waking the pool for a 257x257x48 product). Per pair, and in the
-// OpenBLAS path below, one head at a time goes through all three steps: a GEMM with alpha = 1/√hd writes its scores
-// [L, L] into one scratch buffer, the wide softmax (VectorKernels) normalises its rows, and a GEMM
-// writes its context straight into its column block of the output (ldc = C). At the official
-// shape the scratch is 257² floats (264 KB), so it stays in the L2 cache between the three
-// steps; scoring all heads first ([H, L, L], 4.2 MB) sent it through L3 three times
-// (Docs/Benchmarks.md, "Attention one head at a time").
+// OpenBLAS path below, one head goes through all three steps: a GEMM with alpha = 1/√hd writes
+// its scores [L, L] into a scratch buffer, the wide softmax (VectorKernels) normalises its rows,
+// and a GEMM writes its context straight into its column block of the output (ldc = C). At the
+// official shape the scratch is 257² floats (264 KB), so it stays in the L2 cache between the
+// three steps; scoring all heads first ([H, L, L], 4.2 MB) sent it through L3 three times
+// (Docs/Benchmarks.md, "The same benchmark on an Intel Xeon, and one thread pool").
 
 import DNNLKernels
-import VectorKernels
 
 extension Ops {
     /// Multi-head attention without a mask: for each sequence b and head h,
@@ -50,7 +49,6 @@ extension Ops {
             // (DNNLKernels' mgk_attention: one parallel region per call).
             let threads = max(1, min(BLAS.threads, sequences * heads))
             var scratch = [Float](unsafeUninitializedCapacity: threads * l * l) { _, count in count = threads * l * l }
-            _ = BLAS.configure()
             let status = query.storage.withUnsafeBufferPointer { q in
                 key.storage.withUnsafeBufferPointer { k in
                     value.storage.withUnsafeBufferPointer { v in
@@ -96,13 +94,5 @@ extension Ops {
             }
         }
         return out
-    }
-
-    /// Softmax of `rows` contiguous rows of `columns` floats at `p`, in place (the kernel of
-    /// `softmaxInPlace`, split over the parallel workers by rows).
-    static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        Parallel.forEachRange(rows, minimumChunk: max(1, elementwiseChunk / columns)) { range in
-            mgv_softmax_rows(p + range.lowerBound * columns, range.count, columns)
-        }
     }
 }

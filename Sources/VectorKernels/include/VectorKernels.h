@@ -20,13 +20,16 @@ void mgv_softmax_rows(float *x, size_t rows, size_t c);
 /// GELU, tanh form, in place: x / (1 + exp(-2·sqrt(2/pi)·(x + 0.044715·x^3))).
 void mgv_gelu_tanh(float *x, size_t n);
 
-/// Swish (SiLU) in place: x / (1 + exp(-x)).
+/// GELU, tanh form, of x[r, j] + bias[j] over `rows` rows of `c` floats, in place (the MLP's first
+/// product with its bias added in the activation's pass).
 void mgv_bias_gelu_tanh_rows(float *x, size_t rows, size_t c, const float *bias);
 
+/// Swish (SiLU) in place: x / (1 + exp(-x)).
 void mgv_swish(float *x, size_t n);
 
 /// LayerNorm of each of `rows` rows of `c` floats, in place: (x - mean)/sqrt(var + eps)·gamma + beta,
-/// biased variance by two passes.
+/// biased variance by two passes; with `residual` (not NULL, [rows, c]) of x + residual, the add
+/// made in the first pass.
 void mgv_layer_norm_rows(float *x, size_t rows, size_t c, const float *gamma, const float *beta, float eps,
                          const float *residual);
 
