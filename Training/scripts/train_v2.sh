@@ -8,15 +8,15 @@
 # nothing here is CPU-specific). Every training stage checkpoints to runs/v2/<stage>/ and resumes
 # from its latest checkpoint when the script is started again, so stopping and rerunning it is safe;
 # a finished stage only re-runs its final evaluation. Environment overrides: PY (python),
-# TOK_STEPS, TR_STEPS, PRECISION (auto|bf16|fp32; auto = bf16 on a GPU, fp32 on CPU), NICE (nice level, default 19 so builds keep priority).
+# TOK_STEPS (default 3750, where the shipped tokenizer run stopped), TR_STEPS (default 3000), PRECISION (auto|bf16|fp32; auto = bf16 on a GPU, fp32 on CPU), NICE (nice level, default 19 so builds keep priority).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(cd .. && pwd)"
 PY="${PY:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || PY=/work/main/.venv/bin/python
 NICE="${NICE:-19}"
-TOK_STEPS="${TOK_STEPS:-6000}"
-TR_STEPS="${TR_STEPS:-6000}"
+TOK_STEPS="${TOK_STEPS:-3750}"
+TR_STEPS="${TR_STEPS:-3000}"
 PRECISION="${PRECISION:-auto}"
 RUNS="$ROOT/runs/v2"
 DATA="$ROOT/data/emoji64.npz"
